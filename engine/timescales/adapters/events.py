@@ -1,0 +1,177 @@
+"""Turning raw event records (from YAML, JSON or CSV) into checked :class:`Event` objects.
+
+Every adapter hands this module records of strings plus a way to locate each field; it checks them
+against the vocabulary and returns events or problems, never a half-built event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ..calendar import parse_iso_date
+from ..errors import Problem, problem
+from ..timeline import Event
+from ..vocabulary import EVENT_FIELDS, Vocabulary, parse_boolean
+
+Locator = Callable[[str], tuple[int | None, int | None]]
+
+
+@dataclass
+class RawEvent:
+    """An event as read from a source, before checking. Values are strings (or lists of strings)."""
+
+    values: Mapping[str, object]
+    locate: Locator
+    field_prefix: str
+    position: int
+    line: int | None
+    file: str
+    extra_children: tuple[str, ...] = field(default=())
+
+
+def build_event(raw: RawEvent, vocabulary: Vocabulary) -> tuple[Event | None, list[Problem]]:
+    """Check one raw event; return the event, or ``None`` and every problem with it."""
+    problems: list[Problem] = []
+
+    def report(name: str, message: str, code: str, hint: str | None = None) -> None:
+        line, col = raw.locate(name)
+        problems.append(
+            problem(raw.file, message, line=line, column=col, field=f"{raw.field_prefix}{name}",
+                    code=code, hint=hint)
+        )
+
+    values = raw.values
+    event_id = values.get("id")
+    event_type = values.get("type")
+    date_text = values.get("date")
+    for name, value in (("id", event_id), ("type", event_type), ("date", date_text)):
+        if value is None or value == "":
+            report(name, f"missing required field `{name}`", "E201")
+        elif not isinstance(value, str):
+            report(name, f"`{name}` must be a single value", "E202")
+    date = None
+    if isinstance(date_text, str) and date_text:
+        try:
+            date = parse_iso_date(date_text)
+        except ValueError as exc:
+            report("date", str(exc), "E203")
+    type_ok = False
+    if isinstance(event_type, str) and event_type:
+        error, hint = vocabulary.check_type(event_type)
+        if error:
+            report("type", error, "E204", hint)
+        else:
+            type_ok = True
+
+    attributes: dict[str, str] = {}
+    estimated = False
+    note = None
+    refers_to = None
+    children: tuple[str, ...] | None = None
+    for name, value in values.items():
+        if name in ("id", "type", "date"):
+            continue
+        if name == "estimated":
+            flag = parse_boolean(value) if isinstance(value, str) else None
+            if flag is None and value is not None:
+                report(name, f"expected true or false, got {value!r}", "E205")
+            estimated = bool(flag)
+        elif name == "note":
+            note = value if isinstance(value, str) else None
+        elif name == "for":
+            if value is not None and not isinstance(value, str):
+                report(name, "`for` must be the id of one event", "E202")
+            refers_to = value if isinstance(value, str) and value else None
+        elif name == "children":
+            if value is None:
+                continue
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                report(name, "`children` must be a list of child names", "E202")
+            else:
+                children = tuple(value)
+        elif not type_ok or value is None or value == "":
+            continue
+        elif not isinstance(value, str):
+            report(name, "an attribute must be a single value", "E202")
+        else:
+            assert isinstance(event_type, str)
+            normalised, error, hint = vocabulary.check_attribute(event_type, name, value)
+            if error:
+                report(name, error, "E206", hint)
+            else:
+                assert normalised is not None
+                attributes[name] = normalised
+    if raw.extra_children:
+        children = tuple(sorted(set(children or ()) | set(raw.extra_children)))
+    if problems or date is None:
+        return None, problems
+    assert isinstance(event_id, str) and isinstance(event_type, str)
+    return (
+        Event(
+            id=event_id,
+            type=event_type,
+            date=date,
+            attributes=attributes,
+            children=children,
+            refers_to=refers_to,
+            estimated=estimated,
+            note=note,
+            position=raw.position,
+            line=raw.line,
+        ),
+        problems,
+    )
+
+
+def check_case_links(
+    events: Iterable[Event],
+    case_children: tuple[str, ...],
+    vocabulary: Vocabulary,
+    file: str,
+    field_of: Callable[[Event], str],
+) -> list[Problem]:
+    """Checks across a case's events: ids unique, ``for:`` resolves to an allowed type, children known."""
+    problems: list[Problem] = []
+    by_id: dict[str, Event] = {}
+    events = list(events)
+    for event in events:
+        if event.id in by_id:
+            problems.append(
+                problem(file, f"duplicate event id {event.id!r} (first used on line "
+                        f"{by_id[event.id].line})", line=event.line, field=f"{field_of(event)}id",
+                        code="E210")
+            )
+        else:
+            by_id[event.id] = event
+    for event in events:
+        if event.refers_to is not None:
+            target = by_id.get(event.refers_to)
+            allowed = vocabulary.types[event.type].may_refer_to
+            if target is None:
+                problems.append(
+                    problem(file, f"`for: {event.refers_to}` points to no event of this case",
+                            line=event.line, field=f"{field_of(event)}for", code="E211")
+                )
+            elif not allowed:
+                problems.append(
+                    problem(file, f"{event.type} events cannot refer to another event with `for`",
+                            line=event.line, field=f"{field_of(event)}for", code="E212")
+                )
+            elif target.type not in allowed:
+                problems.append(
+                    problem(file, f"a {event.type} can refer to {' or '.join(allowed)}, "
+                            f"not to {target.id!r} ({target.type})",
+                            line=event.line, field=f"{field_of(event)}for", code="E212")
+                )
+        for child in event.children or ():
+            if child not in case_children:
+                problems.append(
+                    problem(file, f"child {child!r} is not one of the case's children "
+                            f"({', '.join(case_children)})", line=event.line,
+                            field=f"{field_of(event)}children", code="E213")
+                )
+    return problems
+
+
+__all__ = ["EVENT_FIELDS", "RawEvent", "build_event", "check_case_links"]

@@ -1,0 +1,111 @@
+"""Timelines written as YAML or JSON (the format of SPEC.md section 2)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..calendar import NATIONS, parse_iso_date
+from ..errors import Problem, TimelineError, problem
+from ..timeline import Event, Timeline
+from ..vocabulary import Vocabulary, did_you_mean
+from ..yamlsource import LMap, LSeq, parse_yaml, read_yaml_file
+from .events import RawEvent, build_event, check_case_links
+
+TOP_LEVEL_KEYS = ("case", "authority", "nation", "as_of", "children", "events")
+AUTHORITY_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
+
+def read_yaml_timeline(path: Path, vocabulary: Vocabulary) -> Timeline:
+    data, problems = read_yaml_file(path)
+    return timeline_from_data(data, problems, str(path), vocabulary)
+
+
+def timeline_from_text(text: str, file: str, vocabulary: Vocabulary) -> Timeline:
+    data, problems = parse_yaml(text, file)
+    return timeline_from_data(data, problems, file, vocabulary)
+
+
+def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary: Vocabulary) -> Timeline:
+    """Check a parsed timeline document; raise :class:`TimelineError` with every problem."""
+    if problems:
+        raise TimelineError(problems)
+    if not isinstance(data, LMap):
+        raise TimelineError([problem(file, "a timeline must be a mapping with `case:` and `events:`",
+                                     line=1, code="E200")])
+
+    def at(key: str) -> tuple[int, int]:
+        return data.where(key)
+
+    def report(key: str, message: str, code: str, hint: str | None = None) -> None:
+        line, col = at(key)
+        problems.append(problem(file, message, line=line, column=col, field=key, code=code, hint=hint))
+
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            report(key, f"unknown field {key!r}", "E220", did_you_mean(key, TOP_LEVEL_KEYS))
+
+    case = data.get("case")
+    if not isinstance(case, str) or not case:
+        report("case", "missing required field `case` (the case reference)", "E201")
+    authority = data.get("authority")
+    if authority is not None and (not isinstance(authority, str) or not AUTHORITY_ID.fullmatch(authority)):
+        report("authority", "an authority is a lower-case hyphenated id such as cheshire-east", "E221")
+    nation = data.get("nation") or "england"
+    if nation not in NATIONS:
+        report("nation", f"unknown nation {nation!r}", "E222", did_you_mean(str(nation), list(NATIONS)))
+    as_of = None
+    if isinstance(data.get("as_of"), str):
+        try:
+            as_of = parse_iso_date(data["as_of"])
+        except ValueError as exc:
+            report("as_of", str(exc), "E203")
+    elif data.get("as_of") is not None:
+        report("as_of", "expected a date written YYYY-MM-DD", "E203")
+
+    raw_children = data.get("children")
+    children: tuple[str, ...]
+    if raw_children is None:
+        children = (case,) if isinstance(case, str) and case else ("",)
+    elif isinstance(raw_children, LSeq) and raw_children and all(isinstance(c, str) for c in raw_children):
+        children = tuple(raw_children)
+        if len(set(children)) != len(children):
+            report("children", "a child is named twice", "E214")
+    else:
+        report("children", "`children` must be a list of names", "E202")
+        children = ("",)
+
+    events: list[Event] = []
+    raw_events = data.get("events")
+    if not isinstance(raw_events, LSeq):
+        report("events", "missing `events:` (a list of events)", "E201")
+        raw_events = LSeq()
+        raw_events.item_positions = []
+    for index, item in enumerate(raw_events):
+        prefix = f"events[{index}]."
+        line, col = raw_events.where(index)
+        if not isinstance(item, LMap):
+            problems.append(problem(file, "an event must be a mapping", line=line, column=col,
+                                    field=prefix.rstrip("."), code="E200"))
+            continue
+        event, event_problems = build_event(
+            RawEvent(item, _locator(item), prefix, index, line, file), vocabulary
+        )
+        problems.extend(event_problems)
+        if event is not None:
+            events.append(event)
+    field_of = {e.position: f"events[{e.position}]." for e in events}
+    problems.extend(check_case_links(events, children, vocabulary, file, lambda e: field_of[e.position]))
+    if problems:
+        raise TimelineError(problems)
+    assert isinstance(case, str)
+    return Timeline(case=case, events=tuple(events), children=children, authority=authority,
+                    nation=nation, as_of=as_of, source=file)
+
+
+def _locator(item: LMap) -> Any:
+    def locate(key: str) -> tuple[int | None, int | None]:
+        return item.where(key)
+
+    return locate

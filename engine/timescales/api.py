@@ -1,0 +1,76 @@
+"""The Python API (SPEC.md section 6): load rules, load timelines, check them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from .adapters import iter_timelines, timeline_from_mapping
+from .errors import TimelineError, problem
+from .evaluation import evaluate_case, evaluate_stream, get_evaluator, resolve_as_of
+from .findings import CaseReport, PackRef, Report
+from .paths import shipped_rules_dir
+from .rules.loader import load_rules
+from .rules.model import RuleSet
+from .timeline import Timeline
+from .vocabulary import Vocabulary, load_vocabulary
+
+
+def _vocabulary(rules: RuleSet | None) -> Vocabulary:
+    if rules is not None:
+        return rules.vocabulary
+    return load_vocabulary(shipped_rules_dir() / "vocabulary.yaml")
+
+
+def load_timelines(source: str | Path, rules: RuleSet | None = None) -> Iterator[Timeline]:
+    """Every case in a file or folder (YAML, JSON, CSV, CIN XML), one at a time.
+
+    Raises :class:`TimelineError` at the first case that cannot be read; the command line instead
+    reports such cases and goes on with the rest.
+    """
+    for item in iter_timelines(Path(source), _vocabulary(rules)):
+        if isinstance(item, TimelineError):
+            raise item
+        yield item
+
+
+def load_timeline(source: str | Path | Mapping[str, Any], rules: RuleSet | None = None) -> Timeline:
+    """One case, from a path or from a dict of the YAML shape. Attributes are checked against the
+    vocabulary of ``rules`` (the shipped one by default)."""
+    vocabulary = _vocabulary(rules)
+    if isinstance(source, Mapping):
+        return timeline_from_mapping(source, vocabulary)
+    found = list(load_timelines(source, rules))
+    if len(found) != 1:
+        raise TimelineError([problem(str(source), f"holds {len(found)} cases, not one: use "
+                                     "load_timelines() or check_many()", code="E241")])
+    return found[0]
+
+
+def _packs(rules: RuleSet, nation: str, authority: str | None) -> tuple[PackRef, ...]:
+    return tuple(PackRef(p.id, p.title, p.authority) for p in rules.select(nation, authority).packs)
+
+
+def check(timeline: Timeline, rules: RuleSet, *, as_of: dt.date | None = None,
+          authority: str | None = None, engine: str = "native") -> Report:
+    """Evaluate one case. ``as_of`` (or the timeline's own ``as_of``) is required: no clock is read."""
+    day = resolve_as_of(as_of, timeline)
+    case = evaluate_case(timeline, rules, as_of=day, authority=authority, evaluator=get_evaluator(engine))
+    selection = rules.select(timeline.nation, case.authority)
+    return Report(day, _packs(rules, timeline.nation, case.authority), (case,),
+                  excluded_rules=tuple(r.id for r in selection.excluded))
+
+
+def check_many(timelines: Iterable[Timeline], rules: RuleSet, *, as_of: dt.date | None = None,
+               authority: str | None = None, engine: str = "native") -> Iterator[CaseReport]:
+    """Evaluate a stream of cases lazily: memory stays flat however many there are.
+
+    Feed the case reports to :class:`timescales.Summary` for totals.
+    """
+    return evaluate_stream(timelines, rules, as_of=as_of, authority=authority,
+                           evaluator=get_evaluator(engine))
+
+
+__all__ = ["check", "check_many", "load_rules", "load_timeline", "load_timelines"]

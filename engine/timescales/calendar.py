@@ -1,0 +1,245 @@
+"""Dates: the one module that does date arithmetic.
+
+Every deadline the engine computes goes through here, so every counting convention lives in one
+place and is written down once (``docs/conventions.md`` says the same in prose):
+
+* **Day 0 is the trigger's day.** "Within N working days of X" ends on the N-th working day
+  strictly after X's day. This is the rule in *Lester v Garland* as restated in *Dodds v Walker*
+  [1981] UKHL 8: the day of the event is excluded.
+* **A trigger on a non-working day** (a Saturday strategy discussion) still counts as day 0; working
+  day 1 is the next working day. (numpy's ``busday_offset(roll='forward')`` gets this wrong by one.)
+* **Working days** are Monday to Friday less the bank holidays of the nation's calendar (from the
+  ``holidays`` package, which covers every year since 1872 including substitute days and one-off
+  holidays such as 19 September 2022) less any non-working days a local rule pack adds. This matches
+  the Children Act 1989 Representations Procedure (England) Regulations 2006, reg 2: "any day other
+  than a Saturday, Sunday, Christmas Day, Boxing Day, Good Friday or a bank holiday".
+* **Calendar months** follow the corresponding-date rule and clamp to the month's end when the month
+  is too short: 31 Aug + 3 months = 30 Nov; 30 Nov 2023 + 3 months = 29 Feb 2024 (*Dodds v Walker*).
+* **Weeks** are 7 calendar days; calendar-day and month deadlines that land on a weekend or holiday
+  are **not** moved: no source says they roll forward (see ``roll_note``).
+
+No function here reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+
+import holidays as holidays_lib
+import pendulum
+
+from .errors import CalendarError, problem
+
+Date = dt.date
+
+#: The nations whose bank-holiday calendars we know, mapped to ``holidays`` subdivision codes.
+NATIONS: Mapping[str, str] = {
+    "england": "ENG",
+    "wales": "WLS",
+    "scotland": "SCT",
+    "northern-ireland": "NIR",
+}
+
+#: The first year the ``holidays`` package models UK bank holidays (Bank Holidays Act 1871).
+FIRST_YEAR = 1872
+#: Beyond this the calendar would be a guess about holidays not yet announced.
+LAST_YEAR = 2100
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def parse_iso_date(text: str) -> Date:
+    """Parse ``YYYY-MM-DD`` and nothing else (never "now", never 01/05/2024).
+
+    Raises ``ValueError`` with a message fit for a user.
+    """
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"expected a date written YYYY-MM-DD, got {text!r}")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date") from None
+
+
+def human_date(day: Date) -> str:
+    """``Mon 6 Nov 2023``: how a QA officer writes a date in a report."""
+    return f"{_WEEKDAY[day.weekday()]} {day.day} {_MONTH[day.month - 1]} {day.year}"
+
+
+def add_calendar_days(day: Date, days: int) -> Date:
+    """``day`` + ``days`` calendar days (day 0 is ``day``)."""
+    return day + dt.timedelta(days=days)
+
+
+def add_weeks(day: Date, weeks: int) -> Date:
+    """``day`` + ``weeks`` × 7 calendar days (day 0 is ``day``)."""
+    return day + dt.timedelta(weeks=weeks)
+
+
+def add_months(day: Date, months: int) -> Date:
+    """Corresponding date ``months`` calendar months later (or earlier, if negative).
+
+    Clamps to the last day of a shorter month: 31 Aug + 3 = 30 Nov; 30 Nov 2023 + 3 = 29 Feb 2024.
+    Month arithmetic does not round-trip (31 Jan + 1 - 1 = 29 Jan), so we never compute a start
+    date back from a due date.
+    """
+    result = pendulum.date(day.year, day.month, day.day).add(months=months)
+    return dt.date(result.year, result.month, result.day)
+
+
+def calendar_days_between(start: Date, end: Date) -> int:
+    """Signed number of calendar days from ``start`` to ``end`` (``end`` - ``start``)."""
+    return (end - start).days
+
+
+class WorkingCalendar:
+    """Working days for one nation, plus any extra non-working days a local pack declares.
+
+    Instances are cheap, immutable in behaviour and hold their own caches: two calendars in one
+    process never interfere, and sharing one between threads is safe (the caches only ever gain
+    entries that are the same whoever computes them).
+    """
+
+    def __init__(
+        self,
+        nation: str = "england",
+        extra_non_working_days: Mapping[Date, str] | Iterable[Date] = (),
+    ) -> None:
+        if nation not in NATIONS:
+            raise ValueError(f"unknown nation {nation!r}; expected one of {', '.join(NATIONS)}")
+        self.nation = nation
+        self._subdivision = NATIONS[nation]
+        if isinstance(extra_non_working_days, Mapping):
+            extras = dict(extra_non_working_days)
+        else:
+            extras = {d: "local non-working day" for d in extra_non_working_days}
+        self._extras: dict[int, str] = {d.toordinal(): name for d, name in extras.items()}
+        self._closed_by_year: dict[int, dict[int, str]] = {}
+        self._add_cache: dict[tuple[int, int], int] = {}
+
+    # -- which days are closed ---------------------------------------------------------------
+
+    def _closed_days(self, year: int) -> dict[int, str]:
+        """Ordinal -> name of every weekday in ``year`` that is not a working day."""
+        cached = self._closed_by_year.get(year)
+        if cached is not None:
+            return cached
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise CalendarError(
+                [
+                    problem(
+                        "<calendar>",
+                        f"{year} is outside the years the {self.nation} bank-holiday calendar "
+                        f"covers ({FIRST_YEAR}-{LAST_YEAR})",
+                        code="E101",
+                    )
+                ]
+            )
+        bank = holidays_lib.country_holidays("GB", subdiv=self._subdivision, years=year)
+        closed: dict[int, str] = {}
+        for day, name in bank.items():
+            if day.weekday() < 5:
+                closed[day.toordinal()] = str(name)
+        for ordinal, name in self._extras.items():
+            if dt.date.fromordinal(ordinal).year == year and ordinal not in closed:
+                closed[ordinal] = name
+        self._closed_by_year[year] = closed
+        return closed
+
+    def is_working_day(self, day: Date) -> bool:
+        if day.weekday() >= 5:
+            return False
+        return day.toordinal() not in self._closed_days(day.year)
+
+    def holiday_name(self, day: Date) -> str | None:
+        """The bank holiday (or local closure) on ``day``, if it is a weekday one."""
+        return self._closed_days(day.year).get(day.toordinal())
+
+    def bank_holidays(self, year: int) -> dict[Date, str]:
+        """Weekday bank holidays and local closures in ``year`` (the days the calendar skips)."""
+        return {dt.date.fromordinal(o): n for o, n in sorted(self._closed_days(year).items())}
+
+    # -- arithmetic --------------------------------------------------------------------------
+
+    def add_working_days(self, day: Date, count: int) -> Date:
+        """The ``count``-th working day after ``day`` (before it, if ``count`` is negative).
+
+        Day 0 is ``day`` itself, whether or not it is a working day, so the result is always a
+        working day and ``working_days_between(day, result) == count``. ``count == 0`` returns
+        ``day`` unchanged.
+        """
+        if count == 0:
+            return day
+        key = (day.toordinal(), count)
+        cached = self._add_cache.get(key)
+        if cached is not None:
+            return dt.date.fromordinal(cached)
+        step = 1 if count > 0 else -1
+        remaining = abs(count)
+        ordinal = day.toordinal()
+        year = day.year
+        closed = self._closed_days(year)
+        while remaining:
+            ordinal += step
+            current = dt.date.fromordinal(ordinal)
+            if current.year != year:
+                year = current.year
+                closed = self._closed_days(year)
+            if current.weekday() < 5 and ordinal not in closed:
+                remaining -= 1
+        self._add_cache[key] = ordinal
+        return dt.date.fromordinal(ordinal)
+
+    def working_days_between(self, start: Date, end: Date) -> int:
+        """Working days in the half-open interval (``start``, ``end``]; negative if ``end`` < ``start``.
+
+        So an ICPC held on the due date is 0 working days late, and one held the next working day
+        is 1 working day late. A same-day event is 0.
+        """
+        if end == start:
+            return 0
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        ordinal = start.toordinal()
+        last = end.toordinal()
+        year = start.year
+        closed = self._closed_days(year)
+        while ordinal < last:
+            ordinal += 1
+            current = dt.date.fromordinal(ordinal)
+            if current.year != year:
+                year = current.year
+                closed = self._closed_days(year)
+            if current.weekday() < 5 and ordinal not in closed:
+                count += 1
+        return count
+
+    def closed_weekdays_between(self, start: Date, end: Date) -> list[tuple[Date, str]]:
+        """Bank holidays and local closures on weekdays in (``start``, ``end``], in date order.
+
+        These are the days an explanation names as "skipped".
+        """
+        low, high = (start, end) if start <= end else (end, start)
+        found: list[tuple[Date, str]] = []
+        for year in range(low.year, high.year + 1):
+            for ordinal, name in sorted(self._closed_days(year).items()):
+                if low.toordinal() < ordinal <= high.toordinal():
+                    found.append((dt.date.fromordinal(ordinal), name))
+        return found
+
+    def roll_note(self, day: Date) -> str | None:
+        """Why a calendar-day or month deadline on ``day`` is not a working day, if it is not.
+
+        The deadline is not moved (no source says it rolls forward); the explanation says so.
+        """
+        if day.weekday() >= 5:
+            return f"{human_date(day)} is a {'Saturday' if day.weekday() == 5 else 'Sunday'}"
+        name = self.holiday_name(day)
+        if name:
+            return f"{human_date(day)} is {name}"
+        return None

@@ -1,0 +1,94 @@
+"""Errors and diagnostics.
+
+Every problem the package reports about a user's file is a :class:`Problem`: the file, the line and
+column (1-based, as editors count), the field (a dotted key path such as ``events[3].date``), a
+message in the user's language, an error code and, where we can guess, a hint. Exceptions carry
+*all* the problems found in one pass, so a user fixes everything in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    column: int | None
+    field: str | None
+    message: str
+    code: str = "E000"
+    hint: str | None = None
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        field = f"{self.field}: " if self.field else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.location()}: {field}{self.message}{hint}"
+
+
+class TimescalesError(Exception):
+    """Base of every error the package raises about its input.
+
+    ``problems`` lists every problem found; ``file``, ``line``, ``field`` and ``message`` are those
+    of the first, for callers that want one.
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if not self.problems:
+            raise ValueError("an error needs at least one problem")
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def file(self) -> str:
+        return self.problems[0].file
+
+    @property
+    def line(self) -> int | None:
+        return self.problems[0].line
+
+    @property
+    def field(self) -> str | None:
+        return self.problems[0].field
+
+    @property
+    def message(self) -> str:
+        return self.problems[0].message
+
+
+class TimelineError(TimescalesError):
+    """A case timeline (YAML, JSON, CSV or CIN census XML) cannot be read as it stands."""
+
+
+class RuleFileError(TimescalesError):
+    """A rule pack, rule file, rule test file or the vocabulary is wrong."""
+
+
+class CalendarError(TimescalesError):
+    """A date falls outside the years the bank-holiday calendar covers."""
+
+
+def problem(
+    file: str,
+    message: str,
+    *,
+    line: int | None = None,
+    column: int | None = None,
+    field: str | None = None,
+    code: str = "E000",
+    hint: str | None = None,
+) -> Problem:
+    """Shorthand that keeps call sites readable."""
+    return Problem(file, line, column, field, message, code, hint)

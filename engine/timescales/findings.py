@@ -1,0 +1,237 @@
+"""Findings and reports: what an evaluation gives back (SPEC.md section 4).
+
+All frozen; ``to_dict`` gives the stable JSON shape. Dates are ISO strings in JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+REPORT_SCHEMA = "timescales/report/1"
+
+
+class Status(enum.StrEnum):
+    MET = "met"
+    LATE = "late"            # met after the due date
+    MISSING = "missing"      # due date passed by as_of, never met
+    PENDING = "pending"      # not yet due at as_of
+    CANCELLED = "cancelled"  # the need ended before the due date
+
+    @property
+    def is_breach(self) -> bool:
+        return self in (Status.LATE, Status.MISSING)
+
+
+@dataclass(frozen=True)
+class EventRef:
+    id: str
+    type: str
+    date: dt.date
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "date": self.date.isoformat()}
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """How late: working days and calendar days after the due date (as of ``as_of`` if missing)."""
+
+    working_days: int
+    calendar_days: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"working_days": self.working_days, "calendar_days": self.calendar_days}
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    document: str
+    edition: str | None
+    section: str
+    url: str | None
+    evidence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"document": self.document, "edition": self.edition, "section": self.section,
+                "url": self.url, "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One deadline for one child: when it was due, whether and when it was met, and why."""
+
+    case: str
+    child: str
+    rule: str
+    title: str
+    status: Status
+    trigger: EventRef
+    expects: str
+    due: dt.date
+    met_by: EventRef | None
+    late_by: Lateness | None
+    uncertain: bool
+    source: SourceRef
+    explanation: str
+    #: Why the finding is uncertain (estimated dates, an unclear unit), in plain words.
+    uncertain_because: tuple[str, ...] = ()
+    #: Which occurrence of a repeating rule (1 = the first interval).
+    occurrence: int = 1
+
+    @property
+    def is_breach(self) -> bool:
+        return self.status.is_breach
+
+    def sort_key(self) -> tuple[str, str, dt.date, str, dt.date, int]:
+        return (self.case, self.child, self.due, self.rule, self.trigger.date, self.occurrence)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "child": self.child,
+            "rule": self.rule,
+            "title": self.title,
+            "status": self.status.value,
+            "trigger": self.trigger.to_dict(),
+            "expects": self.expects,
+            "due": self.due.isoformat(),
+            "met_by": {"id": self.met_by.id, "date": self.met_by.date.isoformat()} if self.met_by else None,
+            "late_by": self.late_by.to_dict() if self.late_by else None,
+            "uncertain": self.uncertain,
+            "uncertain_because": list(self.uncertain_because),
+            "occurrence": self.occurrence,
+            "source": self.source.to_dict(),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    """The findings for one case, with what was left out of it and why."""
+
+    case: str
+    as_of: dt.date
+    findings: tuple[Finding, ...]
+    children: tuple[str, ...]
+    authority: str | None = None
+    nation: str = "england"
+    source: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def breaches(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.is_breach)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "source": self.source,
+            "authority": self.authority,
+            "nation": self.nation,
+            "as_of": self.as_of.isoformat(),
+            "children": list(self.children),
+            "findings": [f.to_dict() for f in self.findings],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class Summary:
+    """Running totals over a stream of cases: memory does not grow with the number of cases."""
+
+    cases: int = 0
+    children: int = 0
+    findings: int = 0
+    breaches: int = 0
+    uncertain: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_rule: dict[str, Counter[str]] = field(default_factory=dict)
+    left_out: int = 0
+
+    def add(self, report: CaseReport) -> None:
+        self.cases += 1
+        self.children += len(report.children)
+        for finding in report.findings:
+            self.findings += 1
+            self.by_status[finding.status.value] += 1
+            self.by_rule.setdefault(finding.rule, Counter())[finding.status.value] += 1
+            if finding.is_breach:
+                self.breaches += 1
+            if finding.uncertain:
+                self.uncertain += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases,
+            "children": self.children,
+            "findings": self.findings,
+            "breaches": self.breaches,
+            "uncertain": self.uncertain,
+            "left_out": self.left_out,
+            "by_status": {s.value: self.by_status.get(s.value, 0) for s in Status},
+            "by_rule": {rule: {s.value: c.get(s.value, 0) for s in Status}
+                        for rule, c in sorted(self.by_rule.items())},
+        }
+
+
+@dataclass(frozen=True)
+class PackRef:
+    id: str
+    title: str
+    authority: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "authority": self.authority}
+
+
+@dataclass(frozen=True)
+class Report:
+    """A whole evaluation: every case, the packs used, what was left out, and a summary."""
+
+    as_of: dt.date
+    rule_packs: tuple[PackRef, ...]
+    cases: tuple[CaseReport, ...]
+    #: Inputs (or parts of inputs) that could not be read, each "file:line: field: message".
+    left_out: tuple[str, ...] = ()
+    #: Rules that are drafts and were not evaluated, so their silence is not read as "no breach".
+    excluded_rules: tuple[str, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for c in self.cases for f in c.findings)
+
+    @property
+    def breaches(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.is_breach)
+
+    def summary(self) -> Summary:
+        totals = Summary()
+        for case in self.cases:
+            totals.add(case)
+        totals.left_out = len(self.left_out)
+        return totals
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": REPORT_SCHEMA,
+            "as_of": self.as_of.isoformat(),
+            "rule_packs": [p.to_dict() for p in self.rule_packs],
+            "excluded_rules": list(self.excluded_rules),
+            "cases": [c.to_dict() for c in self.cases],
+            "left_out": list(self.left_out),
+            "summary": self.summary().to_dict(),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The stable order of SPEC.md: case, child, due date, rule."""
+    return tuple(sorted(findings, key=Finding.sort_key))

@@ -1,0 +1,61 @@
+"""The internal timeline: one case, its children and its dated events.
+
+Every source (YAML, JSON, CSV event log, CIN census XML) produces these same objects, so the
+evaluator never knows where a case came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One dated thing that happened in a case.
+
+    ``attributes`` hold the vocabulary's attributes, normalised to strings (booleans are
+    ``"true"``/``"false"``). ``children`` is ``None`` when the event concerns every child of the
+    case. ``position`` is the event's place in its source, used to order same-day events.
+    """
+
+    id: str
+    type: str
+    date: dt.date
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    children: tuple[str, ...] | None = None
+    refers_to: str | None = None
+    estimated: bool = False
+    note: str | None = None
+    position: int = 0
+    line: int | None = None
+
+    def concerns(self, child: str) -> bool:
+        return self.children is None or child in self.children
+
+    def sort_key(self) -> tuple[dt.date, int]:
+        """Events are ordered by date, then by their place in the source."""
+        return (self.date, self.position)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """One case: who it concerns and what happened, in any order.
+
+    ``children`` is never empty: a case that names no children has one child, named by the case.
+    """
+
+    case: str
+    events: tuple[Event, ...]
+    children: tuple[str, ...]
+    authority: str | None = None
+    nation: str = "england"
+    as_of: dt.date | None = None
+    source: str | None = None
+    #: Problems found in the source that left part of it out (file, line and why), for the report.
+    left_out: tuple[str, ...] = ()
+
+    def events_for(self, child: str) -> list[Event]:
+        """The child's events in date order (same-day events in source order)."""
+        return sorted((e for e in self.events if e.concerns(child)), key=Event.sort_key)
