@@ -38,9 +38,10 @@ def get_evaluator(name: str = "native") -> Evaluator:
         raise ValueError(f"unknown engine {name!r}; available: {', '.join(BACKENDS)}") from None
 
 
-def resolve_as_of(as_of: dt.date | None, timeline: Timeline) -> dt.date:
-    """The explicit as-of date wins, then the timeline's own; the engine never reads the clock."""
-    chosen = as_of or timeline.as_of
+def resolve_as_of(as_of: dt.date | None, timeline: Timeline, default: dt.date | None = None) -> dt.date:
+    """The explicit as-of date wins, then the timeline's own, then ``default`` (the command line's
+    "today"); the engine itself never reads the clock."""
+    chosen = as_of or timeline.as_of or default
     if chosen is None:
         raise TimescalesError([problem(timeline.source or timeline.case, "no as-of date: give "
                                        "--as-of, or `as_of:` in the timeline", field="as_of",
@@ -49,10 +50,11 @@ def resolve_as_of(as_of: dt.date | None, timeline: Timeline) -> dt.date:
 
 
 def evaluate_case(timeline: Timeline, rules: RuleSet, *, as_of: dt.date | None = None,
-                  authority: str | None = None, evaluator: Evaluator | None = None) -> CaseReport:
+                  authority: str | None = None, evaluator: Evaluator | None = None,
+                  default_as_of: dt.date | None = None) -> CaseReport:
     """Evaluate one case: every rule in force for its nation and authority, for every child."""
     evaluator = evaluator or NativeEvaluator()
-    day = resolve_as_of(as_of, timeline)
+    day = resolve_as_of(as_of, timeline, default_as_of)
     chosen_authority = authority or timeline.authority
     selection = rules.select(timeline.nation, chosen_authority)
     notes: list[str] = []

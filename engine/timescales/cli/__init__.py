@@ -1,0 +1,41 @@
+"""The `timescales` command: a thin layer over the library, one module per subcommand.
+
+Exit codes: 0 clean (no breach, lint/test clean); 1 breaches found (or lint/test failures);
+2 bad input, with a message naming file, line and field.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from ..errors import TimescalesError
+from .check import check
+from .rules import rules
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="safeguarding-timescales")
+def cli() -> None:
+    """Check children's social care case timelines against statutory and local timescales."""
+
+
+cli.add_command(check)
+cli.add_command(rules)
+
+
+def report_error(error: TimescalesError) -> None:
+    """Every problem on its own line, `file:line:column: field: message (hint)`, on stderr."""
+    for item in error.problems:
+        click.echo(f"error: {item}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="timescales",
+                 standalone_mode=True)
+    except TimescalesError as error:  # pragma: no cover - commands catch their own
+        report_error(error)
+        sys.exit(2)

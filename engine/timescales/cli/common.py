@@ -1,0 +1,47 @@
+"""Options and helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from ..calendar import parse_iso_date
+from ..errors import TimescalesError
+from ..rules.loader import load_rules
+from ..rules.model import RuleSet
+
+
+def fail(error: TimescalesError) -> NoReturn:
+    for item in error.problems:
+        click.echo(f"error: {item}", err=True)
+    sys.exit(2)
+
+
+def load_rule_dirs(dirs: Sequence[Path]) -> RuleSet:
+    try:
+        return load_rules(*dirs)
+    except TimescalesError as error:
+        fail(error)
+
+
+def parse_as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_iso_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+
+rules_option = click.option(
+    "--rules", "rule_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+    help="A folder of rule packs (repeatable). Default: the packs shipped with timescales.",
+)
+authority_option = click.option(
+    "--authority", help="Local authority id (liverpool, cheshire-east, ...): adds its local pack.",
+)
