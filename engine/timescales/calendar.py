@@ -195,15 +195,17 @@ class WorkingCalendar:
         return dt.date.fromordinal(ordinal)
 
     def working_days_between(self, start: Date, end: Date) -> int:
-        """Working days in the half-open interval (``start``, ``end``]; negative if ``end`` < ``start``.
+        """Working days from ``start`` to ``end``, the inverse of :meth:`add_working_days`.
 
-        So an ICPC held on the due date is 0 working days late, and one held the next working day
-        is 1 working day late. A same-day event is 0.
+        Forward (``end`` > ``start``): the working days in (``start``, ``end``], so an ICPC held on
+        the due date is 0 working days late and one held the next working day is 1. Backward: minus
+        the working days in [``end``, ``start``). A same-day event is 0.
         """
         if end == start:
             return 0
         if end < start:
-            return -self.working_days_between(end, start)
+            # Mirror image of the forward count: shift both ends back one day.
+            return -self.working_days_between(end - dt.timedelta(days=1), start - dt.timedelta(days=1))
         count = 0
         ordinal = start.toordinal()
         last = end.toordinal()

@@ -79,7 +79,8 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
             yield closed
             if closed.met_by is None and closed.cancelled_by is None:
                 return  # still open at the end: no later trigger starts a new clock
-            index = closing_index
+            # A same-day answer may sit before its trigger: never scan backwards.
+            index = max(index, closing_index)
             if closed.met_by is None:
                 break  # cancelled: a later trigger may start a new clock
             consumed.add(id(closed.met_by))
@@ -93,6 +94,7 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
             version = next_version
             ob = Obligation(rule, version, child, closed.met_by, next_version.repeat.every,
                             occurrence=closed.occurrence + 1)
+            index = closing_index
         index += 1
 
 

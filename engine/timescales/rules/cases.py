@@ -1,0 +1,189 @@
+"""The rule files' own test cases (``<topic>.tests.yaml`` beside the rules).
+
+Each case is a small timeline, an as-of date and the findings one rule must give::
+
+    tests:
+      - name: An ICPC on the 15th working day is on time
+        rule: england.icpc-within-15-working-days
+        as_of: 2023-08-01
+        events:
+          - {id: sd, type: strategy_discussion, date: 2023-06-13, section47: true}
+          - {id: c, type: icpc, date: 2023-07-04}
+        expect:
+          - {status: met, due: 2023-07-04}
+
+``expect`` lists every finding of that rule, in report order; each entry checks only the keys it
+gives (status, due, child, met_by, late_by, uncertain, occurrence, trigger, edition). ``expect: []`` means
+the rule must give no finding at all. The same cases run under pytest and ``timescales test``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..adapters.yaml_timeline import timeline_from_data
+from ..errors import Problem, RuleFileError, TimelineError, problem
+from ..evaluation import evaluate_case
+from ..findings import Finding
+from ..vocabulary import did_you_mean
+from ..yamlsource import LMap, LSeq, read_yaml_file
+from .loader import _pack_files, test_files
+from .model import RuleSet
+
+CASE_KEYS = ("name", "rule", "as_of", "authority", "nation", "children", "events", "expect")
+EXPECT_KEYS = ("status", "due", "child", "met_by", "late_by", "uncertain", "occurrence", "trigger",
+               "edition")
+
+
+@dataclass(frozen=True)
+class RuleCase:
+    name: str
+    rule: str
+    file: str
+    line: int
+    data: LMap
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: RuleCase
+    failures: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def collect_cases(rules: RuleSet, roots: list[Path] | None = None) -> Iterator[RuleCase]:
+    """Every test case in the rule folders, checking each file's shape; raise on malformed files."""
+    problems: list[Problem] = []
+    cases: list[RuleCase] = []
+    known_rules = {r.id for r in rules.rules}
+    for root in roots or [Path(r) for r in rules.roots]:
+        for pack_file in _pack_files(root):
+            for path in test_files(pack_file):
+                cases.extend(_read_test_file(path, known_rules, problems))
+    if problems:
+        raise RuleFileError(problems)
+    yield from cases
+
+
+def _read_test_file(path: Path, known_rules: set[str], problems: list[Problem]) -> list[RuleCase]:
+    data, parse_problems = read_yaml_file(path)
+    problems.extend(parse_problems)
+    file = str(path)
+    if parse_problems:
+        return []
+    if not isinstance(data, LMap) or not isinstance(data.get("tests"), LSeq):
+        problems.append(problem(file, "a test file holds `tests:`, a list of cases", line=1, code="E400"))
+        return []
+    found: list[RuleCase] = []
+    items: LSeq = data["tests"]
+    for index, item in enumerate(items):
+        line, col = items.where(index)
+        here = f"tests[{index}]"
+        if not isinstance(item, LMap):
+            problems.append(problem(file, "a test case is a mapping", line=line, column=col, field=here, code="E400"))
+            continue
+        for key in item:
+            if key not in CASE_KEYS:
+                k_line, k_col = item.where(key)
+                problems.append(problem(file, f"unknown key {key!r}", line=k_line, column=k_col,
+                                        field=f"{here}.{key}", code="E401", hint=did_you_mean(key, CASE_KEYS)))
+        for key in ("name", "rule", "as_of", "events", "expect"):
+            if key not in item:
+                problems.append(problem(file, f"missing `{key}`", line=line, column=col, field=f"{here}.{key}",
+                                        code="E402"))
+        rule = item.get("rule")
+        if isinstance(rule, str) and rule not in known_rules:
+            r_line, r_col = item.where("rule")
+            problems.append(problem(file, f"no rule {rule!r}", line=r_line, column=r_col, field=f"{here}.rule",
+                                    code="E403", hint=did_you_mean(rule, known_rules)))
+        expect = item.get("expect")
+        if isinstance(expect, LSeq):
+            for e_index, entry in enumerate(expect):
+                e_line, e_col = expect.where(e_index)
+                if not isinstance(entry, LMap):
+                    problems.append(problem(file, "an expected finding is a mapping", line=e_line, column=e_col,
+                                            field=f"{here}.expect[{e_index}]", code="E404"))
+                    continue
+                for key in entry:
+                    if key not in EXPECT_KEYS:
+                        k_line, k_col = entry.where(key)
+                        problems.append(problem(file, f"unknown key {key!r}", line=k_line, column=k_col,
+                                                field=f"{here}.expect[{e_index}].{key}", code="E401",
+                                                hint=did_you_mean(key, EXPECT_KEYS)))
+        if isinstance(item.get("name"), str) and isinstance(rule, str):
+            found.append(RuleCase(item["name"], rule, file, line, item))
+    return found
+
+
+def run_case(case: RuleCase, rules: RuleSet) -> CaseResult:
+    """Evaluate one case; compare the rule's findings with what it expects."""
+    data = case.data
+    timeline_doc = LMap({"case": "test", "events": data.get("events")})
+    timeline_doc.position = data.position
+    timeline_doc.key_positions = {"events": data.where("events")}
+    for key in ("children", "authority", "nation", "as_of"):
+        if key in data:
+            timeline_doc[key] = data[key]
+            timeline_doc.key_positions[key] = data.where(key)
+    try:
+        timeline = timeline_from_data(timeline_doc, [], case.file, rules.vocabulary)
+        report = evaluate_case(timeline, rules)
+    except (TimelineError, RuleFileError) as error:
+        return CaseResult(case, tuple(str(p) for p in error.problems), ())
+    findings = tuple(f for f in report.findings if f.rule == case.rule)
+    expected = data.get("expect") or []
+    failures: list[str] = []
+    if len(findings) != len(expected):
+        failures.append(f"expected {len(expected)} finding(s) of {case.rule}, got {len(findings)}")
+    for index, (want, got) in enumerate(zip(expected, findings, strict=False)):
+        for key, value in want.items():
+            actual = _actual(got, key)
+            wanted = _wanted(value)
+            if isinstance(wanted, dict) and isinstance(actual, dict):
+                actual = {k: actual.get(k) for k in wanted}
+            if actual != wanted:
+                failures.append(f"finding {index + 1}: {key} expected {wanted!r}, got {actual!r}")
+    if failures:
+        failures.extend(f"  actual: {f.child} {f.status.value} due {f.due} "
+                        f"met_by {f.met_by.id if f.met_by else None}: {f.explanation}" for f in findings)
+    return CaseResult(case, tuple(failures), findings)
+
+
+def _wanted(value: Any) -> Any:
+    if isinstance(value, LMap):
+        return {k: _wanted(v) for k, v in value.items()}
+    return value
+
+
+def _actual(finding: Finding, key: str) -> Any:
+    if key == "status":
+        return finding.status.value
+    if key == "due":
+        return finding.due.isoformat()
+    if key == "child":
+        return finding.child
+    if key == "met_by":
+        return finding.met_by.id if finding.met_by else None
+    if key == "trigger":
+        return finding.trigger.id
+    if key == "late_by":
+        return ({"working_days": str(finding.late_by.working_days),
+                 "calendar_days": str(finding.late_by.calendar_days)} if finding.late_by else None)
+    if key == "uncertain":
+        return "true" if finding.uncertain else "false"
+    if key == "edition":
+        return finding.source.edition
+    if key == "occurrence":
+        return str(finding.occurrence)
+    raise KeyError(key)
