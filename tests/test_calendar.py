@@ -64,8 +64,9 @@ def test_bank_holidays_match_govuk_for_every_year_it_lists(nation: str) -> None:
     calendar = WorkingCalendar(nation)
     for year in years:
         ours = set(calendar.bank_holidays(year)) - {d for n, d in NEWER_THAN_GOVUK_COPY if n == nation}
-        assert ours == by_year[year], f"{nation} {year}: only ours {ours - by_year[year]}, " \
-                                      f"only GOV.UK {by_year[year] - ours}"
+        assert ours == by_year[year], (
+            f"{nation} {year}: only ours {ours - by_year[year]}, only GOV.UK {by_year[year] - ours}"
+        )
 
 
 @pytest.mark.parametrize("day", ["2022-06-02", "2022-06-03", "2022-09-19", "2023-05-08"])
@@ -120,6 +121,7 @@ def test_adding_then_counting_working_days_round_trips(day: dt.date, n: int) -> 
 @given(days, days)
 def test_counting_forward_counts_the_end_day_only(a: dt.date, b: dt.date) -> None:
     start, end = sorted((a, b))
-    expected = sum(1 for i in range(1, (end - start).days + 1)
-                   if ENGLAND.is_working_day(start + dt.timedelta(days=i)))
+    expected = sum(
+        1 for i in range(1, (end - start).days + 1) if ENGLAND.is_working_day(start + dt.timedelta(days=i))
+    )
     assert ENGLAND.working_days_between(start, end) == expected

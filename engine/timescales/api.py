@@ -44,8 +44,15 @@ def load_timeline(source: str | Path | Mapping[str, Any], rules: RuleSet | None 
         return timeline_from_mapping(source, vocabulary)
     found = list(load_timelines(source, rules))
     if len(found) != 1:
-        raise TimelineError([problem(str(source), f"holds {len(found)} cases, not one: use "
-                                     "load_timelines() or check_many()", code="E241")])
+        raise TimelineError(
+            [
+                problem(
+                    str(source),
+                    f"holds {len(found)} cases, not one: use load_timelines() or check_many()",
+                    code="E241",
+                )
+            ]
+        )
     return found[0]
 
 
@@ -53,24 +60,41 @@ def _packs(rules: RuleSet, nation: str, authority: str | None) -> tuple[PackRef,
     return tuple(PackRef(p.id, p.title, p.authority) for p in rules.select(nation, authority).packs)
 
 
-def check(timeline: Timeline, rules: RuleSet, *, as_of: dt.date | None = None,
-          authority: str | None = None, engine: str = "native") -> Report:
+def check(
+    timeline: Timeline,
+    rules: RuleSet,
+    *,
+    as_of: dt.date | None = None,
+    authority: str | None = None,
+    engine: str = "native",
+) -> Report:
     """Evaluate one case. ``as_of`` (or the timeline's own ``as_of``) is required: no clock is read."""
     day = resolve_as_of(as_of, timeline)
     case = evaluate_case(timeline, rules, as_of=day, authority=authority, evaluator=get_evaluator(engine))
     selection = rules.select(timeline.nation, case.authority)
-    return Report(day, _packs(rules, timeline.nation, case.authority), (case,),
-                  excluded_rules=tuple(r.id for r in selection.excluded))
+    return Report(
+        day,
+        _packs(rules, timeline.nation, case.authority),
+        (case,),
+        excluded_rules=tuple(r.id for r in selection.excluded),
+    )
 
 
-def check_many(timelines: Iterable[Timeline], rules: RuleSet, *, as_of: dt.date | None = None,
-               authority: str | None = None, engine: str = "native") -> Iterator[CaseReport]:
+def check_many(
+    timelines: Iterable[Timeline],
+    rules: RuleSet,
+    *,
+    as_of: dt.date | None = None,
+    authority: str | None = None,
+    engine: str = "native",
+) -> Iterator[CaseReport]:
     """Evaluate a stream of cases lazily: memory stays flat however many there are.
 
     Feed the case reports to :class:`timescales.Summary` for totals.
     """
-    return evaluate_stream(timelines, rules, as_of=as_of, authority=authority,
-                           evaluator=get_evaluator(engine))
+    return evaluate_stream(
+        timelines, rules, as_of=as_of, authority=authority, evaluator=get_evaluator(engine)
+    )
 
 
 __all__ = ["check", "check_many", "load_rules", "load_timeline", "load_timelines"]

@@ -40,9 +40,16 @@ def iter_inputs(paths: Iterable[Path], rules: RuleSet) -> Iterator[Timeline | Ti
         yield from iter_timelines(path, rules.vocabulary)
 
 
-def run_check(paths: Iterable[Path], rules: RuleSet, writer: Writer, *, as_of: dt.date | None,
-              default_as_of: dt.date | None = None, authority: str | None = None,
-              engine: str = "native") -> BatchResult:
+def run_check(
+    paths: Iterable[Path],
+    rules: RuleSet,
+    writer: Writer,
+    *,
+    as_of: dt.date | None,
+    default_as_of: dt.date | None = None,
+    authority: str | None = None,
+    engine: str = "native",
+) -> BatchResult:
     """Check every case in ``paths``, writing each case's report as soon as it is done."""
     evaluator = get_evaluator(engine)
     result = BatchResult()
@@ -65,12 +72,24 @@ def run_check(paths: Iterable[Path], rules: RuleSet, writer: Writer, *, as_of: d
     return result
 
 
-def _evaluate(timeline: Timeline, rules: RuleSet, as_of: dt.date | None, default_as_of: dt.date | None,
-              authority: str | None, evaluator: object, result: BatchResult) -> CaseReport | None:
+def _evaluate(
+    timeline: Timeline,
+    rules: RuleSet,
+    as_of: dt.date | None,
+    default_as_of: dt.date | None,
+    authority: str | None,
+    evaluator: object,
+    result: BatchResult,
+) -> CaseReport | None:
     try:
-        return evaluate_case(timeline, rules, as_of=as_of, authority=authority,
-                             evaluator=evaluator,  # type: ignore[arg-type]
-                             default_as_of=default_as_of)
+        return evaluate_case(
+            timeline,
+            rules,
+            as_of=as_of,
+            authority=authority,
+            evaluator=evaluator,  # type: ignore[arg-type]
+            default_as_of=default_as_of,
+        )
     except TimescalesError as error:
         result.left_out.extend(f"{p} (case {timeline.case})" for p in error.problems)
         return None

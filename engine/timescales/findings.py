@@ -18,9 +18,9 @@ REPORT_SCHEMA = "timescales/report/1"
 
 class Status(enum.StrEnum):
     MET = "met"
-    LATE = "late"            # met after the due date
-    MISSING = "missing"      # due date passed by as_of, never met
-    PENDING = "pending"      # not yet due at as_of
+    LATE = "late"  # met after the due date
+    MISSING = "missing"  # due date passed by as_of, never met
+    PENDING = "pending"  # not yet due at as_of
     CANCELLED = "cancelled"  # the need ended before the due date
 
     @property
@@ -58,8 +58,13 @@ class SourceRef:
     evidence: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"document": self.document, "edition": self.edition, "section": self.section,
-                "url": self.url, "evidence": self.evidence}
+        return {
+            "document": self.document,
+            "edition": self.edition,
+            "section": self.section,
+            "url": self.url,
+            "evidence": self.evidence,
+        }
 
 
 @dataclass(frozen=True)
@@ -175,8 +180,9 @@ class Summary:
             "uncertain": self.uncertain,
             "left_out": self.left_out,
             "by_status": {s.value: self.by_status.get(s.value, 0) for s in Status},
-            "by_rule": {rule: {s.value: c.get(s.value, 0) for s in Status}
-                        for rule, c in sorted(self.by_rule.items())},
+            "by_rule": {
+                rule: {s.value: c.get(s.value, 0) for s in Status} for rule, c in sorted(self.by_rule.items())
+            },
         }
 
 

@@ -17,7 +17,7 @@ class Event:
 
     ``attributes`` hold the vocabulary's attributes, normalised to strings (booleans are
     ``"true"``/``"false"``). ``children`` is ``None`` when the event concerns every child of the
-    case. ``position`` is the event's place in its source, used to order same-day events.
+    case. ``position`` is the event's place in its source and ``line`` its line, for messages.
     """
 
     id: str
@@ -34,9 +34,13 @@ class Event:
     def concerns(self, child: str) -> bool:
         return self.children is None or child in self.children
 
-    def sort_key(self) -> tuple[dt.date, int]:
-        """Events are ordered by date, then by their place in the source."""
-        return (self.date, self.position)
+    def sort_key(self) -> tuple[dt.date, str]:
+        """Events are ordered by date, then by id.
+
+        Not by their place in the source: the same case must give the same findings whatever order
+        its events were written in (SPEC.md section 4), and ids are unique within a case.
+        """
+        return (self.date, self.id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,9 @@ class Vocabulary:
             return None, None
         return f"unknown event type {name!r}", did_you_mean(name, list(self.types))
 
-    def check_attribute(self, type_name: str, attr: str, raw: str) -> tuple[str | None, str | None, str | None]:
+    def check_attribute(
+        self, type_name: str, attr: str, raw: str
+    ) -> tuple[str | None, str | None, str | None]:
         """``(normalised value, error, hint)`` for attribute ``attr`` of an event of ``type_name``."""
         event_type = self.types[type_name]
         spec = event_type.attributes.get(attr)
@@ -110,7 +112,9 @@ def load_vocabulary(path: Path) -> Vocabulary:
     return Vocabulary(types, file)
 
 
-def _event_type(name: str, spec: object, file: str, line: int, col: int, problems: list[Problem]) -> EventType:
+def _event_type(
+    name: str, spec: object, file: str, line: int, col: int, problems: list[Problem]
+) -> EventType:
     if spec is None:
         spec = LMap()
     if not isinstance(spec, LMap):
@@ -123,15 +127,27 @@ def _event_type(name: str, spec: object, file: str, line: int, col: int, problem
             a_line, a_col = raw_attrs.where(attr)
             if not isinstance(attr_spec, LMap) or attr_spec.get("kind") not in ("boolean", "choice", "text"):
                 problems.append(
-                    problem(file, "an attribute needs `kind: boolean | choice | text`", line=a_line,
-                            column=a_col, field=f"{name}.attributes.{attr}", code="E011")
+                    problem(
+                        file,
+                        "an attribute needs `kind: boolean | choice | text`",
+                        line=a_line,
+                        column=a_col,
+                        field=f"{name}.attributes.{attr}",
+                        code="E011",
+                    )
                 )
                 continue
             values = attr_spec.get("values") or ()
             if attr_spec["kind"] == "choice" and not (isinstance(values, LSeq) and values):
                 problems.append(
-                    problem(file, "a choice attribute needs a list of `values`", line=a_line,
-                            column=a_col, field=f"{name}.attributes.{attr}", code="E011")
+                    problem(
+                        file,
+                        "a choice attribute needs a list of `values`",
+                        line=a_line,
+                        column=a_col,
+                        field=f"{name}.attributes.{attr}",
+                        code="E011",
+                    )
                 )
             attributes[attr] = Attribute(attr, attr_spec["kind"], tuple(values), attr_spec.get("description"))
     refers = spec.get("for") or ()
@@ -151,6 +167,12 @@ def check_reference_targets(vocabulary: Vocabulary) -> list[Problem]:
     for event_type in vocabulary.types.values():
         for target in event_type.may_refer_to:
             if target not in vocabulary.types:
-                found.append(problem(vocabulary.source, f"`for` names unknown event type {target!r}",
-                                     field=f"{event_type.name}.for", code="E012"))
+                found.append(
+                    problem(
+                        vocabulary.source,
+                        f"`for` names unknown event type {target!r}",
+                        field=f"{event_type.name}.for",
+                        code="E012",
+                    )
+                )
     return found

@@ -41,9 +41,17 @@ def iter_timelines(path: Path, vocabulary: Vocabulary) -> Iterator[Timeline | Ti
 
             yield from iter_census_timelines(path, vocabulary)
         else:
-            raise TimelineError([problem(str(path), f"cannot read {suffix or 'this'} files: give a "
-                                         "timeline (.yaml, .json), a CSV event log or a CIN census "
-                                         ".xml", code="E001")])
+            raise TimelineError(
+                [
+                    problem(
+                        str(path),
+                        f"cannot read {suffix or 'this'} files: give a "
+                        "timeline (.yaml, .json), a CSV event log or a CIN census "
+                        ".xml",
+                        code="E001",
+                    )
+                ]
+            )
     except TimelineError as error:
         yield error
 

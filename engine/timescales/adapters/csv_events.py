@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import Problem, TimelineError, problem
@@ -38,7 +38,9 @@ def iter_csv_timelines(path: Path, vocabulary: Vocabulary) -> Iterator[Timeline 
         except StopIteration:
             raise TimelineError([problem(file, "the file is empty", line=1, code="E230")]) from None
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise TimelineError([problem(file, f"not a readable CSV file: {exc}", line=1, code="E230")]) from None
+            raise TimelineError(
+                [problem(file, f"not a readable CSV file: {exc}", line=1, code="E230")]
+            ) from None
         columns = [c.strip() for c in header]
         _check_header(columns, vocabulary, file)
         cases: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -71,12 +73,22 @@ def _check_header(columns: list[str], vocabulary: Vocabulary, file: str) -> None
     problems: list[Problem] = []
     for index, column in enumerate(columns, start=1):
         if column not in known:
-            problems.append(problem(file, f"unknown column {column!r}", line=1, column=index,
-                                    field=column, code="E231", hint=did_you_mean(column, known)))
+            problems.append(
+                problem(
+                    file,
+                    f"unknown column {column!r}",
+                    line=1,
+                    column=index,
+                    field=column,
+                    code="E231",
+                    hint=did_you_mean(column, known),
+                )
+            )
     for column in REQUIRED:
         if column not in columns:
-            problems.append(problem(file, f"missing required column {column!r}", line=1,
-                                    field=column, code="E231"))
+            problems.append(
+                problem(file, f"missing required column {column!r}", line=1, field=column, code="E231")
+            )
     if len(set(columns)) != len(columns):
         problems.append(problem(file, "a column is named twice", line=1, code="E231"))
     if problems:
@@ -91,19 +103,33 @@ def _case_timeline(
     children: list[str] = []
     for position, (line, values) in enumerate(rows):
         if "__width__" in values:
-            problems.append(problem(file, f"row has {values['__width__']} cells, the header has {width}",
-                                    line=line, code="E232"))
+            problems.append(
+                problem(
+                    file,
+                    f"row has {values['__width__']} cells, the header has {width}",
+                    line=line,
+                    code="E232",
+                )
+            )
             continue
         if not case:
-            problems.append(problem(file, "missing required field `case`", line=line, field="case",
-                                    code="E201"))
+            problems.append(
+                problem(file, "missing required field `case`", line=line, field="case", code="E201")
+            )
             continue
         child = values.get("child") or ""
         if child and child not in children:
             children.append(child)
         record = {k: (v if v != "" else None) for k, v in values.items() if k not in ("case", "child")}
-        raw = RawEvent(record, lambda _key, line=line: (line, None), "", position, line, file,
-                       extra_children=(child,) if child else ())
+        raw = RawEvent(
+            record,
+            _row_locator(line),
+            "",
+            position,
+            line,
+            file,
+            extra_children=(child,) if child else (),
+        )
         event, event_problems = build_event(raw, vocabulary)
         problems.extend(event_problems)
         if event is None:
@@ -113,8 +139,15 @@ def _case_timeline(
             merged = tuple(dict.fromkeys(earlier.children + event.children))
             events[event.id] = dataclasses.replace(earlier, children=merged)
         elif earlier is not None:
-            problems.append(problem(file, f"duplicate event id {event.id!r} in case {case!r} (first on "
-                                    f"line {earlier.line})", line=line, field="id", code="E210"))
+            problems.append(
+                problem(
+                    file,
+                    f"duplicate event id {event.id!r} in case {case!r} (first on line {earlier.line})",
+                    line=line,
+                    field="id",
+                    code="E210",
+                )
+            )
         else:
             events[event.id] = event
     case_children = tuple(children) or (case,)
@@ -126,5 +159,18 @@ def _case_timeline(
 
 def _same_facts(a: Event, b: Event) -> bool:
     return (a.type, a.date, dict(a.attributes), a.refers_to, a.estimated) == (
-        b.type, b.date, dict(b.attributes), b.refers_to, b.estimated
+        b.type,
+        b.date,
+        dict(b.attributes),
+        b.refers_to,
+        b.estimated,
     )
+
+
+def _row_locator(line: int) -> Callable[[str], tuple[int | None, int | None]]:
+    """In a CSV file every field of a row is located at the row's line."""
+
+    def locate(_key: str) -> tuple[int | None, int | None]:
+        return (line, None)
+
+    return locate

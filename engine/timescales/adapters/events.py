@@ -37,8 +37,15 @@ def build_event(raw: RawEvent, vocabulary: Vocabulary) -> tuple[Event | None, li
     def report(name: str, message: str, code: str, hint: str | None = None) -> None:
         line, col = raw.locate(name)
         problems.append(
-            problem(raw.file, message, line=line, column=col, field=f"{raw.field_prefix}{name}",
-                    code=code, hint=hint)
+            problem(
+                raw.file,
+                message,
+                line=line,
+                column=col,
+                field=f"{raw.field_prefix}{name}",
+                code=code,
+                hint=hint,
+            )
         )
 
     values = raw.values
@@ -124,54 +131,76 @@ def build_event(raw: RawEvent, vocabulary: Vocabulary) -> tuple[Event | None, li
     )
 
 
+def duplicate_ids(records: Iterable[tuple[object, str, int | None, int | None]], file: str) -> list[Problem]:
+    """Event ids used twice in a case, checked on the raw records so a broken event still counts.
+
+    ``records`` are ``(id, field prefix, line, column)``.
+    """
+    problems: list[Problem] = []
+    first_line: dict[str, int | None] = {}
+    for event_id, prefix, line, column in records:
+        if not isinstance(event_id, str) or not event_id:
+            continue
+        if event_id in first_line:
+            problems.append(
+                problem(
+                    file,
+                    f"duplicate event id {event_id!r} (first used on line {first_line[event_id]})",
+                    line=line,
+                    column=column,
+                    field=f"{prefix}id",
+                    code="E210",
+                )
+            )
+        else:
+            first_line[event_id] = line
+    return problems
+
+
 def check_case_links(
     events: Iterable[Event],
     case_children: tuple[str, ...],
     vocabulary: Vocabulary,
     file: str,
     field_of: Callable[[Event], str],
+    locate: Callable[[Event, str], tuple[int | None, int | None]] | None = None,
 ) -> list[Problem]:
-    """Checks across a case's events: ids unique, ``for:`` resolves to an allowed type, children known."""
+    """Checks across a case's events: ``for:`` resolves to an allowed type, children are known."""
     problems: list[Problem] = []
-    by_id: dict[str, Event] = {}
     events = list(events)
-    for event in events:
-        if event.id in by_id:
-            problems.append(
-                problem(file, f"duplicate event id {event.id!r} (first used on line "
-                        f"{by_id[event.id].line})", line=event.line, field=f"{field_of(event)}id",
-                        code="E210")
-            )
-        else:
-            by_id[event.id] = event
+    by_id = {e.id: e for e in events}
+
+    def report(event: Event, key: str, message: str, code: str) -> None:
+        line, column = locate(event, key) if locate else (event.line, None)
+        problems.append(
+            problem(file, message, line=line, column=column, field=f"{field_of(event)}{key}", code=code)
+        )
+
     for event in events:
         if event.refers_to is not None:
             target = by_id.get(event.refers_to)
             allowed = vocabulary.types[event.type].may_refer_to
             if target is None:
-                problems.append(
-                    problem(file, f"`for: {event.refers_to}` points to no event of this case",
-                            line=event.line, field=f"{field_of(event)}for", code="E211")
-                )
+                report(event, "for", f"`for: {event.refers_to}` points to no event of this case", "E211")
             elif not allowed:
-                problems.append(
-                    problem(file, f"{event.type} events cannot refer to another event with `for`",
-                            line=event.line, field=f"{field_of(event)}for", code="E212")
-                )
+                report(event, "for", f"{event.type} events cannot refer to another event with `for`", "E212")
             elif target.type not in allowed:
-                problems.append(
-                    problem(file, f"a {event.type} can refer to {' or '.join(allowed)}, "
-                            f"not to {target.id!r} ({target.type})",
-                            line=event.line, field=f"{field_of(event)}for", code="E212")
+                report(
+                    event,
+                    "for",
+                    f"a {event.type} can refer to {' or '.join(allowed)}, "
+                    f"not to {target.id!r} ({target.type})",
+                    "E212",
                 )
         for child in event.children or ():
             if child not in case_children:
-                problems.append(
-                    problem(file, f"child {child!r} is not one of the case's children "
-                            f"({', '.join(case_children)})", line=event.line,
-                            field=f"{field_of(event)}children", code="E213")
+                report(
+                    event,
+                    "children",
+                    f"child {child!r} is not one of the case's children ({', '.join(case_children)})",
+                    "E213",
                 )
     return problems
 
 
-__all__ = ["EVENT_FIELDS", "RawEvent", "build_event", "check_case_links"]
+__all__ = ["EVENT_FIELDS", "RawEvent", "build_event", "check_case_links", "duplicate_ids"]

@@ -11,7 +11,7 @@ from ..errors import Problem, TimelineError, problem
 from ..timeline import Event, Timeline
 from ..vocabulary import Vocabulary, did_you_mean
 from ..yamlsource import LMap, LSeq, parse_yaml, read_yaml_file
-from .events import RawEvent, build_event, check_case_links
+from .events import RawEvent, build_event, check_case_links, duplicate_ids
 
 TOP_LEVEL_KEYS = ("case", "authority", "nation", "as_of", "children", "events")
 AUTHORITY_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -32,8 +32,9 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
     if problems:
         raise TimelineError(problems)
     if not isinstance(data, LMap):
-        raise TimelineError([problem(file, "a timeline must be a mapping with `case:` and `events:`",
-                                     line=1, code="E200")])
+        raise TimelineError(
+            [problem(file, "a timeline must be a mapping with `case:` and `events:`", line=1, code="E200")]
+        )
 
     def at(key: str) -> tuple[int, int]:
         return data.where(key)
@@ -82,30 +83,51 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
         report("events", "missing `events:` (a list of events)", "E201")
         raw_events = LSeq()
         raw_events.item_positions = []
+    items: dict[int, LMap] = {}
     for index, item in enumerate(raw_events):
         prefix = f"events[{index}]."
         line, col = raw_events.where(index)
         if not isinstance(item, LMap):
-            problems.append(problem(file, "an event must be a mapping", line=line, column=col,
-                                    field=prefix.rstrip("."), code="E200"))
+            problems.append(
+                problem(
+                    file,
+                    "an event must be a mapping",
+                    line=line,
+                    column=col,
+                    field=prefix.rstrip("."),
+                    code="E200",
+                )
+            )
             continue
-        event, event_problems = build_event(
-            RawEvent(item, _locator(item), prefix, index, line, file), vocabulary
-        )
+        items[index] = item
+        event, event_problems = build_event(RawEvent(item, item.where, prefix, index, line, file), vocabulary)
         problems.extend(event_problems)
         if event is not None:
             events.append(event)
-    field_of = {e.position: f"events[{e.position}]." for e in events}
-    problems.extend(check_case_links(events, children, vocabulary, file, lambda e: field_of[e.position]))
+    problems.extend(
+        duplicate_ids(
+            ((item.get("id"), f"events[{i}].", *item.where("id")) for i, item in items.items()), file
+        )
+    )
+    problems.extend(
+        check_case_links(
+            events,
+            children,
+            vocabulary,
+            file,
+            lambda e: f"events[{e.position}].",
+            lambda e, key: items[e.position].where(key),
+        )
+    )
     if problems:
         raise TimelineError(problems)
     assert isinstance(case, str)
-    return Timeline(case=case, events=tuple(events), children=children, authority=authority,
-                    nation=nation, as_of=as_of, source=file)
-
-
-def _locator(item: LMap) -> Any:
-    def locate(key: str) -> tuple[int | None, int | None]:
-        return item.where(key)
-
-    return locate
+    return Timeline(
+        case=case,
+        events=tuple(events),
+        children=children,
+        authority=authority,
+        nation=nation,
+        as_of=as_of,
+        source=file,
+    )

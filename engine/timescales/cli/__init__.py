@@ -34,8 +34,7 @@ def report_error(error: TimescalesError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="timescales",
-                 standalone_mode=True)
+        cli.main(args=list(argv) if argv is not None else None, prog_name="timescales", standalone_mode=True)
     except TimescalesError as error:  # pragma: no cover - commands catch their own
         report_error(error)
         sys.exit(2)

@@ -18,16 +18,35 @@ from .common import authority_option, load_rule_dirs, parse_as_of, rules_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @rules_option
 @authority_option
-@click.option("--as-of", "as_of_text", metavar="YYYY-MM-DD",
-              help="The date to judge deadlines at. Default: the timeline's own as_of, else today.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--as-of",
+    "as_of_text",
+    metavar="YYYY-MM-DD",
+    help="The date to judge deadlines at. Default: the timeline's own as_of, else today.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here.")
-@click.option("--engine", type=click.Choice(["native"]), default="native", show_default=True,
-              help="Evaluation backend.")
+@click.option(
+    "--engine", type=click.Choice(["native"]), default="native", show_default=True, help="Evaluation backend."
+)
 @click.option("--all", "show_all", is_flag=True, help="Text format: list met and cancelled deadlines too.")
-def check(paths: tuple[Path, ...], rule_dirs: tuple[Path, ...], authority: str | None,
-          as_of_text: str | None, fmt: str, output: Path | None, engine: str, show_all: bool) -> None:
+def check(
+    paths: tuple[Path, ...],
+    rule_dirs: tuple[Path, ...],
+    authority: str | None,
+    as_of_text: str | None,
+    fmt: str,
+    output: Path | None,
+    engine: str,
+    show_all: bool,
+) -> None:
     """Check case timelines (YAML, JSON, CSV event logs, CIN census XML, or folders of them).
 
     Exit code 0: no breach; 1: breaches found; 2: some input could not be read (each problem is
@@ -40,19 +59,22 @@ def check(paths: tuple[Path, ...], rule_dirs: tuple[Path, ...], authority: str |
     default_as_of = None
     if as_of is None:
         default_as_of = dt.date.today()  # the one place the clock is read
-        click.echo(f"As-of date: {human_date(default_as_of)} (today), unless a timeline gives its own.",
-                   err=True)
+        click.echo(
+            f"As-of date: {human_date(default_as_of)} (today), unless a timeline gives its own.", err=True
+        )
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         writer = make_writer(fmt, out, show_all=show_all, colour=None if output is None else False)
-        result = run_check(paths, rules, writer, as_of=as_of, default_as_of=default_as_of,
-                           authority=authority, engine=engine)
+        result = run_check(
+            paths, rules, writer, as_of=as_of, default_as_of=default_as_of, authority=authority, engine=engine
+        )
     finally:
         if output:
             out.close()
     for line in result.left_out:
         click.echo(f"error: {line}", err=True)
     if result.left_out:
-        click.echo(f"{len(result.left_out)} problem(s): the inputs above were left out of the report.",
-                   err=True)
+        click.echo(
+            f"{len(result.left_out)} problem(s): the inputs above were left out of the report.", err=True
+        )
     sys.exit(result.exit_code)

@@ -39,9 +39,13 @@ def parse_as_of(value: str | None) -> dt.date | None:
 
 
 rules_option = click.option(
-    "--rules", "rule_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
     help="A folder of rule packs (repeatable). Default: the packs shipped with timescales.",
 )
 authority_option = click.option(
-    "--authority", help="Local authority id (liverpool, cheshire-east, ...): adds its local pack.",
+    "--authority",
+    help="Local authority id (liverpool, cheshire-east, ...): adds its local pack.",
 )

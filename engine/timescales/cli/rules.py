@@ -23,16 +23,24 @@ def rule_record(rule: Rule) -> dict[str, Any]:
 
     def source(v: Any) -> dict[str, Any]:
         s = v.source
-        return {"document": s.document, "edition": s.edition, "section": s.section, "url": s.url,
-                "evidence": s.evidence, "note": s.note}
+        return {
+            "document": s.document,
+            "edition": s.edition,
+            "section": s.section,
+            "url": s.url,
+            "evidence": s.evidence,
+            "note": s.note,
+        }
 
     return {
         "id": rule.id,
         "title": rule.title,
         "pack": rule.pack,
         "authority": rule.authority,
-        "in_force": {"from": versions[0].in_force_from.isoformat(),
-                     "until": latest.in_force_until.isoformat() if latest.in_force_until else None},
+        "in_force": {
+            "from": versions[0].in_force_from.isoformat(),
+            "until": latest.in_force_until.isoformat() if latest.in_force_until else None,
+        },
         "trigger": [t.describe() for t in rule.triggers],
         "expects": rule.expects.describe(),
         "cancelled_by": [c.describe() for c in rule.cancelled_by],
@@ -40,12 +48,17 @@ def rule_record(rule: Rule) -> dict[str, Any]:
         "draft": rule.draft,
         "source": source(latest),
         "versions": [
-            {"in_force": {"from": v.in_force_from.isoformat(),
-                          "until": v.in_force_until.isoformat() if v.in_force_until else None},
-             "direction": v.direction, "period": v.period.describe(),
-             "extension": v.extension.to.describe() if v.extension else None,
-             "repeat": v.repeat.every.describe() if v.repeat else None,
-             "source": source(v)}
+            {
+                "in_force": {
+                    "from": v.in_force_from.isoformat(),
+                    "until": v.in_force_until.isoformat() if v.in_force_until else None,
+                },
+                "direction": v.direction,
+                "period": v.period.describe(),
+                "extension": v.extension.to.describe() if v.extension else None,
+                "repeat": v.repeat.every.describe() if v.repeat else None,
+                "source": source(v),
+            }
             for v in versions
         ],
         "file": rule.file,
@@ -87,8 +100,12 @@ def rules(rule_dirs: tuple[Path, ...], authority: str | None, nation: str, fmt: 
             period += f" (extendable to {latest['extension']})"
         source = record["source"]
         status = " [yellow](draft: not checked)[/]" if rule.draft else ""
-        table.add_row(f"{escape(rule.id)}{status}\n{escape(rule.title)}", escape(period),
-                      f"{record['in_force']['from']} to {record['in_force']['until'] or 'now'}",
-                      escape(f"{source['document']} {source['edition'] or ''}, {source['section']} "
-                             f"[{source['evidence']}]"))
+        table.add_row(
+            f"{escape(rule.id)}{status}\n{escape(rule.title)}",
+            escape(period),
+            f"{record['in_force']['from']} to {record['in_force']['until'] or 'now'}",
+            escape(
+                f"{source['document']} {source['edition'] or ''}, {source['section']} [{source['evidence']}]"
+            ),
+        )
     console.print(table)

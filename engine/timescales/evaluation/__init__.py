@@ -24,8 +24,9 @@ class Evaluator(Protocol):
 
     name: str
 
-    def obligations(self, child: str, events: Sequence[Event], rules: Sequence[Rule],
-                    calendar: WorkingCalendar) -> Iterable[Obligation]: ...
+    def obligations(
+        self, child: str, events: Sequence[Event], rules: Sequence[Rule], calendar: WorkingCalendar
+    ) -> Iterable[Obligation]: ...
 
 
 BACKENDS: dict[str, type[NativeEvaluator]] = {"native": NativeEvaluator}
@@ -43,15 +44,28 @@ def resolve_as_of(as_of: dt.date | None, timeline: Timeline, default: dt.date | 
     "today"); the engine itself never reads the clock."""
     chosen = as_of or timeline.as_of or default
     if chosen is None:
-        raise TimescalesError([problem(timeline.source or timeline.case, "no as-of date: give "
-                                       "--as-of, or `as_of:` in the timeline", field="as_of",
-                                       code="E240")])
+        raise TimescalesError(
+            [
+                problem(
+                    timeline.source or timeline.case,
+                    "no as-of date: give --as-of, or `as_of:` in the timeline",
+                    field="as_of",
+                    code="E240",
+                )
+            ]
+        )
     return chosen
 
 
-def evaluate_case(timeline: Timeline, rules: RuleSet, *, as_of: dt.date | None = None,
-                  authority: str | None = None, evaluator: Evaluator | None = None,
-                  default_as_of: dt.date | None = None) -> CaseReport:
+def evaluate_case(
+    timeline: Timeline,
+    rules: RuleSet,
+    *,
+    as_of: dt.date | None = None,
+    authority: str | None = None,
+    evaluator: Evaluator | None = None,
+    default_as_of: dt.date | None = None,
+) -> CaseReport:
     """Evaluate one case: every rule in force for its nation and authority, for every child."""
     evaluator = evaluator or NativeEvaluator()
     day = resolve_as_of(as_of, timeline, default_as_of)
@@ -63,8 +77,10 @@ def evaluate_case(timeline: Timeline, rules: RuleSet, *, as_of: dt.date | None =
     later = [e for e in timeline.events if e.date > day]
     if later:
         ids = ", ".join(e.id for e in sorted(later, key=Event.sort_key))
-        notes.append(f"{len(later)} event(s) dated after the as-of date ({human_date(day)}) were not "
-                     f"considered: {ids}.")
+        notes.append(
+            f"{len(later)} event(s) dated after the as-of date ({human_date(day)}) were not "
+            f"considered: {ids}."
+        )
     judge = Judge(timeline.case, selection.calendar, rules.vocabulary, day)
     findings: list[Finding] = []
     for child in timeline.children:
@@ -83,8 +99,14 @@ def evaluate_case(timeline: Timeline, rules: RuleSet, *, as_of: dt.date | None =
     )
 
 
-def evaluate_stream(timelines: Iterable[Timeline], rules: RuleSet, *, as_of: dt.date | None = None,
-                    authority: str | None = None, evaluator: Evaluator | None = None) -> Iterator[CaseReport]:
+def evaluate_stream(
+    timelines: Iterable[Timeline],
+    rules: RuleSet,
+    *,
+    as_of: dt.date | None = None,
+    authority: str | None = None,
+    evaluator: Evaluator | None = None,
+) -> Iterator[CaseReport]:
     """Evaluate cases one at a time, holding only the current one."""
     evaluator = evaluator or NativeEvaluator()
     for timeline in timelines:

@@ -29,8 +29,9 @@ class NativeEvaluator:
 
     name = "native"
 
-    def obligations(self, child: str, events: Sequence[Event], rules: Sequence[Rule],
-                    calendar: WorkingCalendar) -> Iterator[Obligation]:
+    def obligations(
+        self, child: str, events: Sequence[Event], rules: Sequence[Rule], calendar: WorkingCalendar
+    ) -> Iterator[Obligation]:
         """Every obligation of ``rules`` for ``child``, from the child's events in date order."""
         for rule in rules:
             types = rule.event_types
@@ -92,14 +93,25 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
             if next_version is None or next_version.repeat is None:
                 break
             version = next_version
-            ob = Obligation(rule, version, child, closed.met_by, next_version.repeat.every,
-                            occurrence=closed.occurrence + 1)
+            ob = Obligation(
+                rule,
+                version,
+                child,
+                closed.met_by,
+                next_version.repeat.every,
+                occurrence=closed.occurrence + 1,
+            )
             index = closing_index
         index += 1
 
 
-def _close(ob: Obligation, events: list[Event], trigger_index: int, calendar: WorkingCalendar,
-           consumed: set[int] | None = None) -> tuple[Obligation, int]:
+def _close(
+    ob: Obligation,
+    events: list[Event],
+    trigger_index: int,
+    calendar: WorkingCalendar,
+    consumed: set[int] | None = None,
+) -> tuple[Obligation, int]:
     """Find what closes ``ob``: the first event from the trigger's day on that meets or cancels it.
 
     Returns the closed obligation and the index of the closing event (or of the last event).
@@ -109,21 +121,39 @@ def _close(ob: Obligation, events: list[Event], trigger_index: int, calendar: Wo
     extension = version.extension if ob.occurrence == 1 else None
     start = trigger_index
     while start > 0 and events[start - 1].date == trigger.date:
-        start -= 1  # a same-day event listed before the trigger may still answer it
+        start -= 1  # a same-day event sorted before the trigger may still answer it
+
+    def usable(event: Event) -> bool:
+        return event is not trigger and (consumed is None or id(event) not in consumed)
+
     extended_by = late_extension = None
     for position in range(start, len(events)):
         event = events[position]
-        if event is trigger or (consumed is not None and id(event) in consumed):
+        if not usable(event):
             continue
         if rule.expects.matches(event, trigger):
-            return dataclasses.replace(ob, met_by=event, extended_by=extended_by,
-                                       late_extension=late_extension), position
-        if position > trigger_index and any(c.matches(event) for c in rule.cancelled_by):
-            return dataclasses.replace(ob, cancelled_by=event, extended_by=extended_by,
-                                       late_extension=late_extension), position
-        if extension is not None and extended_by is None and extension.by.matches(event, trigger):
-            if event.date <= first_due:
-                extended_by = event
+            closed = dataclasses.replace(ob, met_by=event)
+        elif any(c.matches(event) for c in rule.cancelled_by):
+            # On the day the need ends, a meeting event that same day still meets it.
+            same_day = next(
+                (
+                    (later, position + offset + 1)
+                    for offset, later in enumerate(events[position + 1 :])
+                    if later.date == event.date and usable(later) and rule.expects.matches(later, trigger)
+                ),
+                None,
+            )
+            if same_day is not None:
+                closed = dataclasses.replace(ob, met_by=same_day[0])
+                position = same_day[1]
             else:
-                late_extension = event
+                closed = dataclasses.replace(ob, cancelled_by=event)
+        else:
+            if extension is not None and extended_by is None and extension.by.matches(event, trigger):
+                if event.date <= first_due:
+                    extended_by = event
+                else:
+                    late_extension = event
+            continue
+        return dataclasses.replace(closed, extended_by=extended_by, late_extension=late_extension), position
     return dataclasses.replace(ob, extended_by=extended_by, late_extension=late_extension), len(events) - 1

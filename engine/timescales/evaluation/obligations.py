@@ -37,12 +37,14 @@ class Obligation:
     late_extension: Event | None = None
 
 
-def due_date(obligation_period: Period, version: RuleVersion, trigger_day: dt.date,
-             calendar: WorkingCalendar) -> dt.date:
+def due_date(
+    obligation_period: Period, version: RuleVersion, trigger_day: dt.date, calendar: WorkingCalendar
+) -> dt.date:
     """The due date a backend uses while matching (the later reading if the unit is unclear)."""
     sign = -1 if version.direction == AT_LEAST_BEFORE else 1
-    return max(obligation_period.shift(trigger_day, calendar, unit, sign)
-               for unit in obligation_period.readings())
+    return max(
+        obligation_period.shift(trigger_day, calendar, unit, sign) for unit in obligation_period.readings()
+    )
 
 
 def _status(met_by: Event | None, cancelled_by: Event | None, due: dt.date, as_of: dt.date) -> Status:
@@ -79,32 +81,44 @@ class Judge:
         period = ob.period
         if ob.extended_by is not None and version.extension is not None:
             period = version.extension.to
-        readings = [(unit, period.shift(ob.trigger.date, self.calendar, unit, sign))
-                    for unit in period.readings()]
-        statuses = [(unit, due, _status(ob.met_by, ob.cancelled_by, due, self.as_of))
-                    for unit, due in readings]
+        readings = [
+            (unit, period.shift(ob.trigger.date, self.calendar, unit, sign)) for unit in period.readings()
+        ]
+        statuses = [
+            (unit, due, _status(ob.met_by, ob.cancelled_by, due, self.as_of)) for unit, due in readings
+        ]
         unit, due, status = max(statuses, key=lambda item: item[1])
 
         uncertain: list[str] = []
-        for role, event in (("trigger", ob.trigger), ("met by", ob.met_by),
-                            ("cancelled by", ob.cancelled_by), ("extended by", ob.extended_by)):
+        for role, event in (
+            ("trigger", ob.trigger),
+            ("met by", ob.met_by),
+            ("cancelled by", ob.cancelled_by),
+            ("extended by", ob.extended_by),
+        ):
             if event is not None and event.estimated:
-                uncertain.append(f"the date of the {self.label(event.type)} ({event.id}, "
-                                 f"{role}) is estimated")
+                uncertain.append(
+                    f"the date of the {self.label(event.type)} ({event.id}, {role}) is estimated"
+                )
         if len({s for _, _, s in statuses}) > 1:
-            readings_text = "; ".join(f"read as {u.value} it is due {d.isoformat()} ({s.value})"
-                                      for u, d, s in statuses)
-            uncertain.append(f"the source says '{period.describe()}' without saying which kind of "
-                             f"day: {readings_text}")
+            readings_text = "; ".join(
+                f"read as {u.value} it is due {d.isoformat()} ({s.value})" for u, d, s in statuses
+            )
+            uncertain.append(
+                f"the source says '{period.describe()}' without saying which kind of day: {readings_text}"
+            )
 
         late_by = None
         if status is Status.LATE:
             assert ob.met_by is not None
-            late_by = Lateness(self.calendar.working_days_between(due, ob.met_by.date),
-                               calendar_days_between(due, ob.met_by.date))
+            late_by = Lateness(
+                self.calendar.working_days_between(due, ob.met_by.date),
+                calendar_days_between(due, ob.met_by.date),
+            )
         elif status is Status.MISSING:
-            late_by = Lateness(self.calendar.working_days_between(due, self.as_of),
-                               calendar_days_between(due, self.as_of))
+            late_by = Lateness(
+                self.calendar.working_days_between(due, self.as_of), calendar_days_between(due, self.as_of)
+            )
 
         source = version.source
         return Finding(
@@ -125,8 +139,16 @@ class Judge:
             occurrence=ob.occurrence,
         )
 
-    def explain(self, ob: Obligation, period: Period, unit: Unit, due: dt.date, status: Status,
-                late_by: Lateness | None, statuses: list[tuple[Unit, dt.date, Status]]) -> str:
+    def explain(
+        self,
+        ob: Obligation,
+        period: Period,
+        unit: Unit,
+        due: dt.date,
+        status: Status,
+        late_by: Lateness | None,
+        statuses: list[tuple[Unit, dt.date, Status]],
+    ) -> str:
         """A paragraph a QA officer can check by hand with a calendar."""
         trigger = ob.trigger
         before = ob.version.direction == AT_LEAST_BEFORE
@@ -135,8 +157,10 @@ class Judge:
         parts: list[str] = []
         trigger_label = self.label(trigger.type)
         if before:
-            parts.append(f"The {trigger_label} was held {human_date(trigger.date)}; "
-                         f"{period.describe(unit)} before it is {human_date(due)}")
+            parts.append(
+                f"The {trigger_label} was held {human_date(trigger.date)}; "
+                f"{period.describe(unit)} before it is {human_date(due)}"
+            )
         else:
             opening = f"{trigger_label[0].upper()}{trigger_label[1:]} {human_date(trigger.date)} (day 0)"
             if ob.occurrence > 1:
@@ -157,37 +181,52 @@ class Judge:
                 parts[-1] += f"; {note}, and the deadline is not moved"
         text = parts[0] + "."
         if ob.extended_by is not None:
-            first = ob.period.shift(trigger.date, self.calendar, ob.period.readings()[-1],
-                                    -1 if before else 1)
-            text += (f" An extension was notified {human_date(ob.extended_by.date)}, by the first "
-                     f"deadline ({ob.period.describe()}, {human_date(first)}), so the limit is "
-                     f"{period.describe()}.")
+            first = ob.period.shift(
+                trigger.date, self.calendar, ob.period.readings()[-1], -1 if before else 1
+            )
+            text += (
+                f" An extension was notified {human_date(ob.extended_by.date)}, by the first "
+                f"deadline ({ob.period.describe()}, {human_date(first)}), so the limit is "
+                f"{period.describe()}."
+            )
         if ob.late_extension is not None:
-            text += (f" An extension was notified {human_date(ob.late_extension.date)}, after the "
-                     f"first deadline had passed, so it does not count.")
+            text += (
+                f" An extension was notified {human_date(ob.late_extension.date)}, after the "
+                f"first deadline had passed, so it does not count."
+            )
         if status is Status.MET:
             assert ob.met_by is not None
             text += f" {expected_cap}: {human_date(ob.met_by.date)}, on time."
         elif status is Status.LATE:
             assert ob.met_by is not None and late_by is not None
-            text += (f" {expected_cap}: {human_date(ob.met_by.date)}, "
-                     f"{_plural(late_by.working_days, 'working day')} "
-                     f"({_plural(late_by.calendar_days, 'calendar day')}) late.")
+            text += (
+                f" {expected_cap}: {human_date(ob.met_by.date)}, "
+                f"{_plural(late_by.working_days, 'working day')} "
+                f"({_plural(late_by.calendar_days, 'calendar day')}) late."
+            )
         elif status is Status.MISSING:
             assert late_by is not None
-            text += (f" There was no {expected} by {human_date(self.as_of)}, the date of this check: "
-                     f"{_plural(late_by.working_days, 'working day')} overdue.")
+            text += (
+                f" There was no {expected} by {human_date(self.as_of)}, the date of this check: "
+                f"{_plural(late_by.working_days, 'working day')} overdue."
+            )
             if ob.cancelled_by is not None:
-                text += (f" The need ended with the {self.label(ob.cancelled_by.type)} "
-                         f"{human_date(ob.cancelled_by.date)}, after the due date.")
+                text += (
+                    f" The need ended with the {self.label(ob.cancelled_by.type)} "
+                    f"{human_date(ob.cancelled_by.date)}, after the due date."
+                )
         elif status is Status.PENDING:
             text += f" No {expected} yet at {human_date(self.as_of)}; it is not yet due."
         else:
             assert ob.cancelled_by is not None
-            text += (f" The need ended with the {self.label(ob.cancelled_by.type)} "
-                     f"{human_date(ob.cancelled_by.date)}, before the due date.")
+            text += (
+                f" The need ended with the {self.label(ob.cancelled_by.type)} "
+                f"{human_date(ob.cancelled_by.date)}, before the due date."
+            )
         if len(statuses) > 1:
             other = [f"as {u.value} the deadline is {human_date(d)} ({s.value})" for u, d, s in statuses]
-            text += (f" The source says '{period.describe()}' without saying which kind of day: "
-                     f"{'; '.join(other)}.")
+            text += (
+                f" The source says '{period.describe()}' without saying which kind of day: "
+                f"{'; '.join(other)}."
+            )
         return text

@@ -22,8 +22,13 @@ from ..findings import REPORT_SCHEMA, CaseReport, Finding, PackRef, Status, Summ
 class Writer(Protocol):
     def start(self, as_of: dt.date | None, excluded_rules: tuple[str, ...]) -> None: ...
     def case(self, report: CaseReport) -> None: ...
-    def finish(self, summary: Summary, packs: tuple[PackRef, ...], left_out: tuple[str, ...],
-               extra: dict[str, Any] | None = None) -> None: ...
+    def finish(
+        self,
+        summary: Summary,
+        packs: tuple[PackRef, ...],
+        left_out: tuple[str, ...],
+        extra: dict[str, Any] | None = None,
+    ) -> None: ...
 
 
 class JsonWriter:
@@ -44,8 +49,13 @@ class JsonWriter:
         self.out.write(("\n" if self.first else ",\n") + _indent(text, 4))
         self.first = False
 
-    def finish(self, summary: Summary, packs: tuple[PackRef, ...], left_out: tuple[str, ...],
-               extra: dict[str, Any] | None = None) -> None:
+    def finish(
+        self,
+        summary: Summary,
+        packs: tuple[PackRef, ...],
+        left_out: tuple[str, ...],
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self.out.write("\n  ],\n" if not self.first else "],\n")
         tail: dict[str, Any] = {
             "rule_packs": [p.to_dict() for p in packs],
@@ -62,27 +72,57 @@ def _indent(text: str, spaces: int) -> str:
 
 
 CSV_COLUMNS = (
-    "case", "child", "rule", "title", "status", "trigger_id", "trigger_type", "trigger_date",
-    "expects", "due", "met_by_id", "met_by_date", "late_working_days", "late_calendar_days",
-    "uncertain", "uncertain_because", "occurrence", "source_document", "source_edition",
-    "source_section", "source_url", "source_evidence", "explanation",
+    "case",
+    "child",
+    "rule",
+    "title",
+    "status",
+    "trigger_id",
+    "trigger_type",
+    "trigger_date",
+    "expects",
+    "due",
+    "met_by_id",
+    "met_by_date",
+    "late_working_days",
+    "late_calendar_days",
+    "uncertain",
+    "uncertain_because",
+    "occurrence",
+    "source_document",
+    "source_edition",
+    "source_section",
+    "source_url",
+    "source_evidence",
+    "explanation",
 )
 
 
 def finding_row(f: Finding) -> dict[str, Any]:
     return {
-        "case": f.case, "child": f.child, "rule": f.rule, "title": f.title, "status": f.status.value,
-        "trigger_id": f.trigger.id, "trigger_type": f.trigger.type,
-        "trigger_date": f.trigger.date.isoformat(), "expects": f.expects, "due": f.due.isoformat(),
+        "case": f.case,
+        "child": f.child,
+        "rule": f.rule,
+        "title": f.title,
+        "status": f.status.value,
+        "trigger_id": f.trigger.id,
+        "trigger_type": f.trigger.type,
+        "trigger_date": f.trigger.date.isoformat(),
+        "expects": f.expects,
+        "due": f.due.isoformat(),
         "met_by_id": f.met_by.id if f.met_by else "",
         "met_by_date": f.met_by.date.isoformat() if f.met_by else "",
         "late_working_days": f.late_by.working_days if f.late_by else "",
         "late_calendar_days": f.late_by.calendar_days if f.late_by else "",
         "uncertain": "true" if f.uncertain else "false",
-        "uncertain_because": "; ".join(f.uncertain_because), "occurrence": f.occurrence,
-        "source_document": f.source.document, "source_edition": f.source.edition or "",
-        "source_section": f.source.section, "source_url": f.source.url or "",
-        "source_evidence": f.source.evidence, "explanation": f.explanation,
+        "uncertain_because": "; ".join(f.uncertain_because),
+        "occurrence": f.occurrence,
+        "source_document": f.source.document,
+        "source_edition": f.source.edition or "",
+        "source_section": f.source.section,
+        "source_url": f.source.url or "",
+        "source_evidence": f.source.evidence,
+        "explanation": f.explanation,
     }
 
 
@@ -99,14 +139,22 @@ class CsvWriter:
         for finding in report.findings:
             self.writer.writerow(finding_row(finding))
 
-    def finish(self, summary: Summary, packs: tuple[PackRef, ...], left_out: tuple[str, ...],
-               extra: dict[str, Any] | None = None) -> None:
+    def finish(
+        self,
+        summary: Summary,
+        packs: tuple[PackRef, ...],
+        left_out: tuple[str, ...],
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         return None
 
 
 _STATUS_STYLE = {
-    Status.MET: "green", Status.LATE: "bold red", Status.MISSING: "bold red",
-    Status.PENDING: "yellow", Status.CANCELLED: "dim",
+    Status.MET: "green",
+    Status.LATE: "bold red",
+    Status.MISSING: "bold red",
+    Status.PENDING: "yellow",
+    Status.CANCELLED: "dim",
 }
 
 
@@ -114,35 +162,52 @@ class TextWriter:
     """A table per case for people: breaches and open deadlines first-class, each explained."""
 
     def __init__(self, out: TextIO, show_all: bool = False, colour: bool | None = None):
-        self.console = Console(file=out, width=120, no_color=colour is False, force_terminal=colour,
-                               highlight=False, soft_wrap=False)
+        self.console = Console(
+            file=out,
+            width=120,
+            no_color=colour is False,
+            force_terminal=colour,
+            highlight=False,
+            soft_wrap=False,
+        )
         self.show_all = show_all
 
     def start(self, as_of: dt.date | None, excluded_rules: tuple[str, ...]) -> None:
         if as_of is not None:
             self.console.print(f"Checked as of {human_date(as_of)}.")
         if excluded_rules:
-            self.console.print("[yellow]Not checked (draft rules, unfinished):[/] " + escape(", ".join(excluded_rules)))
+            self.console.print(
+                "[yellow]Not checked (draft rules, unfinished):[/] " + escape(", ".join(excluded_rules))
+            )
 
     def case(self, report: CaseReport) -> None:
-        shown = [f for f in report.findings
-                 if self.show_all or f.status in (Status.LATE, Status.MISSING, Status.PENDING) or f.uncertain]
+        shown = [
+            f
+            for f in report.findings
+            if self.show_all or f.status in (Status.LATE, Status.MISSING, Status.PENDING) or f.uncertain
+        ]
         hidden = len(report.findings) - len(shown)
         breaches = len(report.breaches)
         self.console.print()
-        self.console.print(f"[bold]Case {escape(report.case)}[/]"
-                           + (f" ({escape(report.authority)})" if report.authority else "")
-                           + f": {breaches} breach{'es' if breaches != 1 else ''}, "
-                           f"{len(report.findings)} deadline{'s' if len(report.findings) != 1 else ''} checked")
+        self.console.print(
+            f"[bold]Case {escape(report.case)}[/]"
+            + (f" ({escape(report.authority)})" if report.authority else "")
+            + f": {breaches} breach{'es' if breaches != 1 else ''}, "
+            f"{len(report.findings)} deadline{'s' if len(report.findings) != 1 else ''} checked"
+        )
         if shown:
             table = Table(show_lines=False, expand=False, pad_edge=False)
             for column in ("Child", "Rule", "Status", "Due", "Met", "Late by", "Note"):
                 table.add_column(column, overflow="fold")
             for f in shown:
-                late = (f"{f.late_by.working_days} wd / {f.late_by.calendar_days} cd" if f.late_by else "")
+                late = f"{f.late_by.working_days} wd / {f.late_by.calendar_days} cd" if f.late_by else ""
                 table.add_row(
-                    escape(f.child), f.rule, f"[{_STATUS_STYLE[f.status]}]{f.status.value}[/]", f.due.isoformat(),
-                    f.met_by.date.isoformat() if f.met_by else "", late,
+                    escape(f.child),
+                    f.rule,
+                    f"[{_STATUS_STYLE[f.status]}]{f.status.value}[/]",
+                    f.due.isoformat(),
+                    f.met_by.date.isoformat() if f.met_by else "",
+                    late,
                     "uncertain" if f.uncertain else "",
                 )
             self.console.print(table)
@@ -154,19 +219,28 @@ class TextWriter:
                         self.console.print(f"    [yellow]Uncertain:[/] {escape(reason)}", soft_wrap=True)
                     self.console.print(f"    Source: {escape(_cite(f))}", soft_wrap=True)
         if hidden:
-            self.console.print(f"  {hidden} deadline{'s' if hidden != 1 else ''} met or cancelled "
-                               "(not listed; --all lists every finding)")
+            self.console.print(
+                f"  {hidden} deadline{'s' if hidden != 1 else ''} met or cancelled "
+                "(not listed; --all lists every finding)"
+            )
         for note in report.notes:
             self.console.print(f"  [yellow]Note:[/] {escape(note)}", soft_wrap=True)
 
-    def finish(self, summary: Summary, packs: tuple[PackRef, ...], left_out: tuple[str, ...],
-               extra: dict[str, Any] | None = None) -> None:
+    def finish(
+        self,
+        summary: Summary,
+        packs: tuple[PackRef, ...],
+        left_out: tuple[str, ...],
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self.console.print()
         counts = ", ".join(f"{summary.by_status.get(s.value, 0)} {s.value}" for s in Status)
-        self.console.print(f"[bold]{summary.cases} case{'s' if summary.cases != 1 else ''}, "
-                           f"{summary.children} child{'ren' if summary.children != 1 else ''}: "
-                           f"{summary.breaches} breach{'es' if summary.breaches != 1 else ''}[/] "
-                           f"({counts}; {summary.uncertain} uncertain).")
+        self.console.print(
+            f"[bold]{summary.cases} case{'s' if summary.cases != 1 else ''}, "
+            f"{summary.children} child{'ren' if summary.children != 1 else ''}: "
+            f"{summary.breaches} breach{'es' if summary.breaches != 1 else ''}[/] "
+            f"({counts}; {summary.uncertain} uncertain)."
+        )
         if packs:
             self.console.print("Rule packs: " + ", ".join(p.id for p in packs))
         if left_out:

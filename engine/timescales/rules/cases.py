@@ -34,8 +34,7 @@ from .loader import _pack_files, test_files
 from .model import RuleSet
 
 CASE_KEYS = ("name", "rule", "as_of", "authority", "nation", "children", "events", "expect")
-EXPECT_KEYS = ("status", "due", "child", "met_by", "late_by", "uncertain", "occurrence", "trigger",
-               "edition")
+EXPECT_KEYS = ("status", "due", "child", "met_by", "late_by", "uncertain", "occurrence", "trigger", "edition")
 
 
 @dataclass(frozen=True)
@@ -91,36 +90,75 @@ def _read_test_file(path: Path, known_rules: set[str], problems: list[Problem]) 
         line, col = items.where(index)
         here = f"tests[{index}]"
         if not isinstance(item, LMap):
-            problems.append(problem(file, "a test case is a mapping", line=line, column=col, field=here, code="E400"))
+            problems.append(
+                problem(file, "a test case is a mapping", line=line, column=col, field=here, code="E400")
+            )
             continue
         for key in item:
             if key not in CASE_KEYS:
                 k_line, k_col = item.where(key)
-                problems.append(problem(file, f"unknown key {key!r}", line=k_line, column=k_col,
-                                        field=f"{here}.{key}", code="E401", hint=did_you_mean(key, CASE_KEYS)))
+                problems.append(
+                    problem(
+                        file,
+                        f"unknown key {key!r}",
+                        line=k_line,
+                        column=k_col,
+                        field=f"{here}.{key}",
+                        code="E401",
+                        hint=did_you_mean(key, CASE_KEYS),
+                    )
+                )
         for key in ("name", "rule", "as_of", "events", "expect"):
             if key not in item:
-                problems.append(problem(file, f"missing `{key}`", line=line, column=col, field=f"{here}.{key}",
-                                        code="E402"))
+                problems.append(
+                    problem(
+                        file, f"missing `{key}`", line=line, column=col, field=f"{here}.{key}", code="E402"
+                    )
+                )
         rule = item.get("rule")
         if isinstance(rule, str) and rule not in known_rules:
             r_line, r_col = item.where("rule")
-            problems.append(problem(file, f"no rule {rule!r}", line=r_line, column=r_col, field=f"{here}.rule",
-                                    code="E403", hint=did_you_mean(rule, known_rules)))
+            problems.append(
+                problem(
+                    file,
+                    f"no rule {rule!r}",
+                    line=r_line,
+                    column=r_col,
+                    field=f"{here}.rule",
+                    code="E403",
+                    hint=did_you_mean(rule, known_rules),
+                )
+            )
         expect = item.get("expect")
         if isinstance(expect, LSeq):
             for e_index, entry in enumerate(expect):
                 e_line, e_col = expect.where(e_index)
                 if not isinstance(entry, LMap):
-                    problems.append(problem(file, "an expected finding is a mapping", line=e_line, column=e_col,
-                                            field=f"{here}.expect[{e_index}]", code="E404"))
+                    problems.append(
+                        problem(
+                            file,
+                            "an expected finding is a mapping",
+                            line=e_line,
+                            column=e_col,
+                            field=f"{here}.expect[{e_index}]",
+                            code="E404",
+                        )
+                    )
                     continue
                 for key in entry:
                     if key not in EXPECT_KEYS:
                         k_line, k_col = entry.where(key)
-                        problems.append(problem(file, f"unknown key {key!r}", line=k_line, column=k_col,
-                                                field=f"{here}.expect[{e_index}].{key}", code="E401",
-                                                hint=did_you_mean(key, EXPECT_KEYS)))
+                        problems.append(
+                            problem(
+                                file,
+                                f"unknown key {key!r}",
+                                line=k_line,
+                                column=k_col,
+                                field=f"{here}.expect[{e_index}].{key}",
+                                code="E401",
+                                hint=did_you_mean(key, EXPECT_KEYS),
+                            )
+                        )
         if isinstance(item.get("name"), str) and isinstance(rule, str):
             found.append(RuleCase(item["name"], rule, file, line, item))
     return found
@@ -155,8 +193,11 @@ def run_case(case: RuleCase, rules: RuleSet) -> CaseResult:
             if actual != wanted:
                 failures.append(f"finding {index + 1}: {key} expected {wanted!r}, got {actual!r}")
     if failures:
-        failures.extend(f"  actual: {f.child} {f.status.value} due {f.due} "
-                        f"met_by {f.met_by.id if f.met_by else None}: {f.explanation}" for f in findings)
+        failures.extend(
+            f"  actual: {f.child} {f.status.value} due {f.due} "
+            f"met_by {f.met_by.id if f.met_by else None}: {f.explanation}"
+            for f in findings
+        )
     return CaseResult(case, tuple(failures), findings)
 
 
@@ -178,8 +219,14 @@ def _actual(finding: Finding, key: str) -> Any:
     if key == "trigger":
         return finding.trigger.id
     if key == "late_by":
-        return ({"working_days": str(finding.late_by.working_days),
-                 "calendar_days": str(finding.late_by.calendar_days)} if finding.late_by else None)
+        return (
+            {
+                "working_days": str(finding.late_by.working_days),
+                "calendar_days": str(finding.late_by.calendar_days),
+            }
+            if finding.late_by
+            else None
+        )
     if key == "uncertain":
         return "true" if finding.uncertain else "false"
     if key == "edition":

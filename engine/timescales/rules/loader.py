@@ -14,6 +14,7 @@ and reported together as ``file:line:column: field: message``; nothing is half-l
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -25,12 +26,36 @@ from ..errors import Problem, RuleFileError, problem
 from ..paths import shipped_rules_dir
 from ..vocabulary import Vocabulary, did_you_mean, load_vocabulary
 from ..yamlsource import LMap, LSeq, read_yaml_file
-from .model import AT_LEAST_BEFORE, WITHIN, EventPattern, Extension, Pack, Repeat, Rule, RuleSet, RuleVersion, Source
+from .model import (
+    AT_LEAST_BEFORE,
+    WITHIN,
+    EventPattern,
+    Extension,
+    Pack,
+    Repeat,
+    Rule,
+    RuleSet,
+    RuleVersion,
+    Source,
+)
 from .periods import Period, parse_period
 
 PACK_KEYS = ("pack", "title", "nation", "authority", "extends", "non_working_days", "description")
-RULE_KEYS = ("id", "title", "trigger", "expects", "within", "at_least_before", "extension", "repeat",
-             "cancelled_by", "versions", "replaces", "draft", "notes")
+RULE_KEYS = (
+    "id",
+    "title",
+    "trigger",
+    "expects",
+    "within",
+    "at_least_before",
+    "extension",
+    "repeat",
+    "cancelled_by",
+    "versions",
+    "replaces",
+    "draft",
+    "notes",
+)
 VERSION_KEYS = ("in_force", "source", "within", "at_least_before", "extension", "repeat", "notes")
 SOURCE_KEYS = ("document", "edition", "section", "url", "evidence", "note")
 PATTERN_KEYS = ("type", "where", "for")
@@ -45,19 +70,27 @@ class _Checker:
         self.file = file
         self.problems = problems
 
-    def add(self, where: LMap | LSeq | None, key: Any, path: str, message: str, code: str,
-            hint: str | None = None) -> None:
+    def add(
+        self, where: LMap | LSeq | None, key: Any, path: str, message: str, code: str, hint: str | None = None
+    ) -> None:
         line = column = None
         if where is not None:
             line, column = where.where(key)
-        self.problems.append(problem(self.file, message, line=line, column=column, field=path,
-                                     code=code, hint=hint))
+        self.problems.append(
+            problem(self.file, message, line=line, column=column, field=path, code=code, hint=hint)
+        )
 
     def keys(self, data: LMap, allowed: Sequence[str], path: str) -> None:
         for key in data:
             if key not in allowed:
-                self.add(data, key, f"{path}{key}", f"unknown key {key!r}", "E301",
-                         did_you_mean(key, list(allowed)) or f"allowed: {', '.join(allowed)}")
+                self.add(
+                    data,
+                    key,
+                    f"{path}{key}",
+                    f"unknown key {key!r}",
+                    "E301",
+                    did_you_mean(key, list(allowed)) or f"allowed: {', '.join(allowed)}",
+                )
 
     def text(self, data: LMap, key: str, path: str, *, required: bool = True) -> str | None:
         value = data.get(key)
@@ -138,7 +171,8 @@ def _pack_files(root: Path) -> list[Path]:
 def rule_files(pack_file: Path) -> list[Path]:
     """The rule files of a pack: every ``*.yaml`` beside ``pack.yaml`` but its tests."""
     return sorted(
-        p for p in pack_file.parent.glob("*.yaml")
+        p
+        for p in pack_file.parent.glob("*.yaml")
         if p.name != "pack.yaml" and not p.name.endswith(".tests.yaml")
     )
 
@@ -164,12 +198,23 @@ def _load_pack(pack_file: Path, vocabulary: Vocabulary, problems: list[Problem])
     title = check.text(data, "title", "") or ""
     nation = check.text(data, "nation", "", required=False) or "england"
     if nation not in NATIONS:
-        check.add(data, "nation", "nation", f"unknown nation {nation!r}", "E307",
-                  did_you_mean(nation, list(NATIONS)))
+        check.add(
+            data,
+            "nation",
+            "nation",
+            f"unknown nation {nation!r}",
+            "E307",
+            did_you_mean(nation, list(NATIONS)),
+        )
     authority = check.text(data, "authority", "", required=False)
     if authority is not None and not ID_PART.fullmatch(authority):
-        check.add(data, "authority", "authority", "an authority id is lower-case words joined by "
-                  "hyphens, such as cheshire-east", "E306")
+        check.add(
+            data,
+            "authority",
+            "authority",
+            "an authority id is lower-case words joined by hyphens, such as cheshire-east",
+            "E306",
+        )
     extends = check.text(data, "extends", "", required=False)
     non_working: dict[dt.date, str] = {}
     raw_days = data.get("non_working_days")
@@ -192,20 +237,25 @@ def _load_pack(pack_file: Path, vocabulary: Vocabulary, problems: list[Problem])
     rules: list[Rule] = []
     for rule_file in rule_files(pack_file):
         rules.extend(_load_rule_file(rule_file, pack_id, authority, vocabulary, problems))
-    return Pack(pack_id, title, nation, authority, tuple(rules), MappingProxyType(non_working), file,
-                extends)
+    return Pack(pack_id, title, nation, authority, tuple(rules), MappingProxyType(non_working), file, extends)
 
 
-def _load_rule_file(path: Path, pack_id: str, authority: str | None, vocabulary: Vocabulary,
-                    problems: list[Problem]) -> list[Rule]:
+def _load_rule_file(
+    path: Path, pack_id: str, authority: str | None, vocabulary: Vocabulary, problems: list[Problem]
+) -> list[Rule]:
     data, parse_problems = read_yaml_file(path)
     problems.extend(parse_problems)
     if parse_problems:
         return []
     check = _Checker(str(path), problems)
     if not isinstance(data, LMap) or not isinstance(data.get("rules"), LSeq):
-        check.add(data if isinstance(data, LMap) else None, "rules", "rules",
-                  "a rule file must hold `rules:`, a list of rules", "E300")
+        check.add(
+            data if isinstance(data, LMap) else None,
+            "rules",
+            "rules",
+            "a rule file must hold `rules:`, a list of rules",
+            "E300",
+        )
         return []
     check.keys(data, ("rules",), "")
     rules: list[Rule] = []
@@ -220,16 +270,22 @@ def _load_rule_file(path: Path, pack_id: str, authority: str | None, vocabulary:
     return rules
 
 
-def _load_rule(data: LMap, path: str, pack_id: str, authority: str | None, vocabulary: Vocabulary,
-               check: _Checker) -> Rule | None:
+def _load_rule(
+    data: LMap, path: str, pack_id: str, authority: str | None, vocabulary: Vocabulary, check: _Checker
+) -> Rule | None:
     before = len(check.problems)
     check.keys(data, RULE_KEYS, path)
     rule_id = check.text(data, "id", path)
     if rule_id is not None:
         prefix = f"{pack_id}."
-        if not rule_id.startswith(prefix) or not ID_PART.fullmatch(rule_id[len(prefix):]):
-            check.add(data, "id", f"{path}id", f"a rule id is `{prefix}` followed by lower-case words "
-                      "joined by hyphens", "E306")
+        if not rule_id.startswith(prefix) or not ID_PART.fullmatch(rule_id[len(prefix) :]):
+            check.add(
+                data,
+                "id",
+                f"{path}id",
+                f"a rule id is `{prefix}` followed by lower-case words joined by hyphens",
+                "E306",
+            )
     title = check.text(data, "title", path)
     draft = check.text(data, "draft", path, required=False)
     triggers = _triggers(data, path, vocabulary, check)
@@ -241,8 +297,15 @@ def _load_rule(data: LMap, path: str, pack_id: str, authority: str | None, vocab
             check.add(data, "cancelled_by", f"{path}cancelled_by", "expected a list of events", "E303")
         else:
             for index in range(len(raw_cancel)):
-                pattern = _pattern(raw_cancel, index, f"{path}cancelled_by", vocabulary, check,
-                                   allow_for=False, label=f"[{index}]")
+                pattern = _pattern(
+                    raw_cancel,
+                    index,
+                    f"{path}cancelled_by",
+                    vocabulary,
+                    check,
+                    allow_for=False,
+                    label=f"[{index}]",
+                )
                 if pattern is not None:
                     cancelled.append(pattern)
     replaces: tuple[str, ...] = ()
@@ -255,22 +318,41 @@ def _load_rule(data: LMap, path: str, pack_id: str, authority: str | None, vocab
         else:
             check.add(data, "replaces", f"{path}replaces", "expected a rule id or a list of them", "E303")
         if authority is None and replaces:
-            check.add(data, "replaces", f"{path}replaces", "only a local pack (one with an "
-                      "`authority`) can replace a rule", "E308")
+            check.add(
+                data,
+                "replaces",
+                f"{path}replaces",
+                "only a local pack (one with an `authority`) can replace a rule",
+                "E308",
+            )
     versions = _versions(data, path, expects, vocabulary, check)
     if len(check.problems) > before or rule_id is None or title is None or not triggers or expects is None:
         return None
     line, _ = data.position
-    return Rule(rule_id, title, pack_id, authority, triggers, expects, tuple(cancelled), tuple(versions),
-                replaces, draft, check.file, line)
+    return Rule(
+        rule_id,
+        title,
+        pack_id,
+        authority,
+        triggers,
+        expects,
+        tuple(cancelled),
+        tuple(versions),
+        replaces,
+        draft,
+        check.file,
+        line,
+    )
 
 
 def _triggers(data: LMap, path: str, vocabulary: Vocabulary, check: _Checker) -> tuple[EventPattern, ...]:
     """`trigger:` is one event pattern or a list of them (any one starts the clock)."""
     value = data.get("trigger")
     if isinstance(value, LSeq):
-        found = [_pattern(value, i, f"{path}trigger", vocabulary, check, allow_for=False, label=f"[{i}]")
-                 for i in range(len(value))]
+        found = [
+            _pattern(value, i, f"{path}trigger", vocabulary, check, allow_for=False, label=f"[{i}]")
+            for i in range(len(value))
+        ]
         if not value:
             check.add(data, "trigger", f"{path}trigger", "a rule needs at least one trigger", "E302")
         return tuple(p for p in found if p is not None)
@@ -278,12 +360,18 @@ def _triggers(data: LMap, path: str, vocabulary: Vocabulary, check: _Checker) ->
     return (pattern,) if pattern else ()
 
 
-def _versions(data: LMap, path: str, expects: EventPattern | None, vocabulary: Vocabulary,
-              check: _Checker) -> list[RuleVersion]:
+def _versions(
+    data: LMap, path: str, expects: EventPattern | None, vocabulary: Vocabulary, check: _Checker
+) -> list[RuleVersion]:
     raw_versions = data.get("versions")
     if not isinstance(raw_versions, LSeq) or not raw_versions:
-        check.add(data, "versions", f"{path}versions", "a rule needs `versions:`, each with "
-                  "`in_force` and `source`", "E302")
+        check.add(
+            data,
+            "versions",
+            f"{path}versions",
+            "a rule needs `versions:`, each with `in_force` and `source`",
+            "E302",
+        )
         return []
     versions: list[RuleVersion] = []
     for index, raw in enumerate(raw_versions):
@@ -301,41 +389,74 @@ def _versions(data: LMap, path: str, expects: EventPattern | None, vocabulary: V
             start = check.date(in_force, "from", f"{vpath}in_force.")
             end = check.date(in_force, "until", f"{vpath}in_force.", required=False)
             if start and end and end <= start:
-                check.add(in_force, "until", f"{vpath}in_force.until",
-                          f"ends ({end}) before it starts ({start})", "E310")
+                check.add(
+                    in_force,
+                    "until",
+                    f"{vpath}in_force.until",
+                    f"ends ({end}) before it starts ({start})",
+                    "E310",
+                )
         source = _source(raw, vpath, check)
         direction, period = _direction(raw, data, vpath, path, check)
         extension = _extension(raw, data, vpath, path, vocabulary, check)
         repeat = _repeat(raw, data, vpath, path, expects, vocabulary, check)
         if direction == AT_LEAST_BEFORE and (extension or repeat):
-            check.add(raw, "in_force", vpath.rstrip("."), "an `at_least_before` rule cannot have an "
-                      "extension or repeat", "E311")
+            check.add(
+                raw,
+                "in_force",
+                vpath.rstrip("."),
+                "an `at_least_before` rule cannot have an extension or repeat",
+                "E311",
+            )
         if direction == AT_LEAST_BEFORE and expects is not None and not expects.for_trigger:
-            check.add(data, "expects", f"{path}expects", "an `at_least_before` rule must say "
-                      "`for: trigger` (which conference the report is for)", "E311")
+            check.add(
+                data,
+                "expects",
+                f"{path}expects",
+                "an `at_least_before` rule must say `for: trigger` (which conference the report is for)",
+                "E311",
+            )
         if repeat is not None and expects is not None and expects.for_trigger:
-            check.add(data, "repeat", f"{path}repeat", "a repeating rule cannot demand `for: trigger`",
-                      "E311")
+            check.add(
+                data, "repeat", f"{path}repeat", "a repeating rule cannot demand `for: trigger`", "E311"
+            )
         if start and source and direction and period:
-            versions.append(RuleVersion(start, end, source, direction, period, extension, repeat,
-                                        raw.position[0]))
+            versions.append(
+                RuleVersion(start, end, source, direction, period, extension, repeat, raw.position[0])
+            )
     ordered = sorted(versions, key=lambda v: v.in_force_from)
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in itertools.pairwise(ordered):
         if earlier.in_force_until is None or earlier.in_force_until > later.in_force_from:
-            check.add(raw_versions, 0, f"{path}versions", f"versions in force from "
-                      f"{earlier.in_force_from} and {later.in_force_from} overlap", "E312",
-                      "give the earlier one `until:` the later one's `from:`")
+            check.add(
+                raw_versions,
+                0,
+                f"{path}versions",
+                f"versions in force from {earlier.in_force_from} and {later.in_force_from} overlap",
+                "E312",
+                "give the earlier one `until:` the later one's `from:`",
+            )
         elif earlier.in_force_until < later.in_force_from:
-            check.add(raw_versions, 0, f"{path}versions", f"gap between versions: nothing in force "
-                      f"from {earlier.in_force_until} to {later.in_force_from}", "E313")
+            check.add(
+                raw_versions,
+                0,
+                f"{path}versions",
+                f"gap between versions: nothing in force "
+                f"from {earlier.in_force_until} to {later.in_force_from}",
+                "E313",
+            )
     return versions
 
 
 def _source(raw: LMap, vpath: str, check: _Checker) -> Source | None:
     data = raw.get("source")
     if not isinstance(data, LMap):
-        check.add(raw, "source", f"{vpath}source", "every version needs a `source` (document, "
-                  "edition, section, url, evidence)", "E320")
+        check.add(
+            raw,
+            "source",
+            f"{vpath}source",
+            "every version needs a `source` (document, edition, section, url, evidence)",
+            "E320",
+        )
         return None
     spath = f"{vpath}source."
     check.keys(data, SOURCE_KEYS, spath)
@@ -345,9 +466,15 @@ def _source(raw: LMap, vpath: str, check: _Checker) -> Source | None:
     url = check.text(data, "url", spath, required=False)
     evidence = check.text(data, "evidence", spath)
     if evidence is not None and evidence not in EVIDENCE:
-        check.add(data, "evidence", f"{spath}evidence", f"evidence must be one of {', '.join(EVIDENCE)}"
-                  " (a recalled, unverified source cannot be cited: mark the rule `draft`)", "E321",
-                  did_you_mean(evidence, EVIDENCE))
+        check.add(
+            data,
+            "evidence",
+            f"{spath}evidence",
+            f"evidence must be one of {', '.join(EVIDENCE)}"
+            " (a recalled, unverified source cannot be cited: mark the rule `draft`)",
+            "E321",
+            did_you_mean(evidence, EVIDENCE),
+        )
     if url is not None and not url.startswith(("https://", "http://")):
         check.add(data, "url", f"{spath}url", "a url starts with https://", "E322")
     if document is None or section is None or evidence is None:
@@ -355,22 +482,32 @@ def _source(raw: LMap, vpath: str, check: _Checker) -> Source | None:
     return Source(document, edition, section, url, evidence, check.text(data, "note", spath, required=False))
 
 
-def _direction(raw: LMap, rule: LMap, vpath: str, path: str, check: _Checker) -> tuple[str | None, Period | None]:
+def _direction(
+    raw: LMap, rule: LMap, vpath: str, path: str, check: _Checker
+) -> tuple[str | None, Period | None]:
     """``within`` or ``at_least_before``, on the version or else on the rule (exactly one)."""
     for data, p in ((raw, vpath), (rule, path)):
         given = [k for k in (WITHIN, AT_LEAST_BEFORE) if k in data]
         if len(given) > 1:
-            check.add(data, given[1], f"{p}{given[1]}", "give `within` or `at_least_before`, not both", "E311")
+            check.add(
+                data, given[1], f"{p}{given[1]}", "give `within` or `at_least_before`, not both", "E311"
+            )
             return None, None
         if given:
             return given[0], check.period(data, given[0], p)
-    check.add(rule, "id", f"{path}within", "a rule needs a period: `within: 15 working days` or "
-              "`at_least_before: 2 working days`", "E302")
+    check.add(
+        rule,
+        "id",
+        f"{path}within",
+        "a rule needs a period: `within: 15 working days` or `at_least_before: 2 working days`",
+        "E302",
+    )
     return None, None
 
 
-def _extension(raw: LMap, rule: LMap, vpath: str, path: str, vocabulary: Vocabulary,
-               check: _Checker) -> Extension | None:
+def _extension(
+    raw: LMap, rule: LMap, vpath: str, path: str, vocabulary: Vocabulary, check: _Checker
+) -> Extension | None:
     data, p = (raw, vpath) if "extension" in raw else (rule, path)
     value = data.get("extension")
     if value is None:
@@ -384,8 +521,15 @@ def _extension(raw: LMap, rule: LMap, vpath: str, path: str, vocabulary: Vocabul
     return Extension(by, to) if by and to else None
 
 
-def _repeat(raw: LMap, rule: LMap, vpath: str, path: str, expects: EventPattern | None,
-            vocabulary: Vocabulary, check: _Checker) -> Repeat | None:
+def _repeat(
+    raw: LMap,
+    rule: LMap,
+    vpath: str,
+    path: str,
+    expects: EventPattern | None,
+    vocabulary: Vocabulary,
+    check: _Checker,
+) -> Repeat | None:
     data, p = (raw, vpath) if "repeat" in raw else (rule, path)
     value = data.get("repeat")
     if value is None:
@@ -395,14 +539,22 @@ def _repeat(raw: LMap, rule: LMap, vpath: str, path: str, expects: EventPattern 
         return None
     check.keys(value, ("every", "stops_when"), f"{p}repeat.")
     every = check.period(value, "every", f"{p}repeat.")
-    stops = MappingProxyType({})
+    stops: MappingProxyType[str, frozenset[str]] = MappingProxyType({})
     if "stops_when" in value and expects is not None:
         stops = _where(value, "stops_when", f"{p}repeat.", expects.type, vocabulary, check)
     return Repeat(every, stops) if every else None
 
 
-def _pattern(data: LMap | LSeq, key: Any, path: str, vocabulary: Vocabulary, check: _Checker, *,
-             allow_for: bool, label: str | None = None) -> EventPattern | None:
+def _pattern(
+    data: LMap | LSeq,
+    key: Any,
+    path: str,
+    vocabulary: Vocabulary,
+    check: _Checker,
+    *,
+    allow_for: bool,
+    label: str | None = None,
+) -> EventPattern | None:
     here = f"{path}{label if label is not None else key}"
     value = data[key] if isinstance(data, LSeq) else data.get(key)
     if value is None:
@@ -425,18 +577,25 @@ def _pattern(data: LMap | LSeq, key: Any, path: str, vocabulary: Vocabulary, che
     if error:
         check.add(value, "type", f"{here}.type", error, "E330", hint)
         return None
-    where = _where(value, "where", f"{here}.", event_type, vocabulary, check) if "where" in value else MappingProxyType({})
+    where = (
+        _where(value, "where", f"{here}.", event_type, vocabulary, check)
+        if "where" in value
+        else MappingProxyType({})
+    )
     for_trigger = False
     if "for" in value:
         if value.get("for") != "trigger":
-            check.add(value, "for", f"{here}.for", "the only link a rule can ask for is `for: trigger`", "E331")
+            check.add(
+                value, "for", f"{here}.for", "the only link a rule can ask for is `for: trigger`", "E331"
+            )
         else:
             for_trigger = True
     return EventPattern(event_type, where, for_trigger)
 
 
-def _where(data: LMap, key: str, path: str, event_type: str, vocabulary: Vocabulary,
-           check: _Checker) -> MappingProxyType[str, frozenset[str]]:
+def _where(
+    data: LMap, key: str, path: str, event_type: str, vocabulary: Vocabulary, check: _Checker
+) -> MappingProxyType[str, frozenset[str]]:
     value = data.get(key)
     if not isinstance(value, LMap):
         check.add(data, key, f"{path}{key}", "expected attribute conditions such as {outcome: plan}", "E303")
@@ -447,7 +606,13 @@ def _where(data: LMap, key: str, path: str, event_type: str, vocabulary: Vocabul
         allowed: set[str] = set()
         for item in raws:
             if not isinstance(item, str):
-                check.add(value, attribute, f"{path}{key}.{attribute}", "expected a value or a list of values", "E303")
+                check.add(
+                    value,
+                    attribute,
+                    f"{path}{key}.{attribute}",
+                    "expected a value or a list of values",
+                    "E303",
+                )
                 continue
             normalised, error, hint = vocabulary.check_attribute(event_type, attribute, item)
             if error:
@@ -463,32 +628,66 @@ def _check_across_packs(packs: list[Pack]) -> list[Problem]:
     seen_packs: dict[str, Pack] = {}
     for pack in packs:
         if pack.id in seen_packs:
-            problems.append(problem(pack.file, f"pack id {pack.id!r} is also used by "
-                                    f"{seen_packs[pack.id].file}", line=1, field="pack", code="E340"))
+            problems.append(
+                problem(
+                    pack.file,
+                    f"pack id {pack.id!r} is also used by {seen_packs[pack.id].file}",
+                    line=1,
+                    field="pack",
+                    code="E340",
+                )
+            )
         seen_packs[pack.id] = pack
     seen_rules: dict[str, Rule] = {}
     for pack in packs:
         for rule in pack.rules:
             if rule.id in seen_rules:
                 first = seen_rules[rule.id]
-                problems.append(problem(rule.file, f"rule id {rule.id!r} is already used at "
-                                        f"{first.file}:{first.line}", line=rule.line, field="id",
-                                        code="E341"))
+                problems.append(
+                    problem(
+                        rule.file,
+                        f"rule id {rule.id!r} is already used at {first.file}:{first.line}",
+                        line=rule.line,
+                        field="id",
+                        code="E341",
+                    )
+                )
             seen_rules[rule.id] = rule
     for pack in packs:
         if pack.extends is not None and pack.extends not in seen_packs:
-            problems.append(problem(pack.file, f"extends {pack.extends!r}, which is not loaded",
-                                    line=1, field="extends", code="E342",
-                                    hint="load the national pack too (another --rules folder)"))
+            problems.append(
+                problem(
+                    pack.file,
+                    f"extends {pack.extends!r}, which is not loaded",
+                    line=1,
+                    field="extends",
+                    code="E342",
+                    hint="load the national pack too (another --rules folder)",
+                )
+            )
         for rule in pack.rules:
             for target in rule.replaces:
                 replaced = seen_rules.get(target)
                 if replaced is None:
-                    problems.append(problem(rule.file, f"replaces {target!r}, which does not exist",
-                                            line=rule.line, field=f"{rule.id}.replaces", code="E343",
-                                            hint=did_you_mean(target, list(seen_rules))))
+                    problems.append(
+                        problem(
+                            rule.file,
+                            f"replaces {target!r}, which does not exist",
+                            line=rule.line,
+                            field=f"{rule.id}.replaces",
+                            code="E343",
+                            hint=did_you_mean(target, list(seen_rules)),
+                        )
+                    )
                 elif replaced.authority is not None:
-                    problems.append(problem(rule.file, f"replaces {target!r}, which is a local rule: "
-                                            "a local pack replaces national rules only", line=rule.line,
-                                            field=f"{rule.id}.replaces", code="E343"))
+                    problems.append(
+                        problem(
+                            rule.file,
+                            f"replaces {target!r}, which is a local rule: "
+                            "a local pack replaces national rules only",
+                            line=rule.line,
+                            field=f"{rule.id}.replaces",
+                            code="E343",
+                        )
+                    )
     return problems

@@ -73,9 +73,7 @@ class Repeat:
     stops_when: Mapping[str, frozenset[str]]
 
     def stops(self, event: Event) -> bool:
-        return bool(self.stops_when) and all(
-            event.attributes.get(k) in v for k, v in self.stops_when.items()
-        )
+        return bool(self.stops_when) and all(event.attributes.get(k) in v for k, v in self.stops_when.items())
 
 
 @dataclass(frozen=True)
@@ -206,8 +204,7 @@ class RuleSet:
         if cached is not None:
             return cached
         packs = tuple(
-            p for p in self.packs
-            if p.nation == nation and (p.authority is None or p.authority == authority)
+            p for p in self.packs if p.nation == nation and (p.authority is None or p.authority == authority)
         )
         chosen = [r for p in packs for r in p.rules]
         replaced = {rid for r in chosen for rid in r.replaces}
