@@ -16,6 +16,7 @@ from .adapters import iter_timelines
 from .errors import TimescalesError
 from .evaluation import evaluate_case, get_evaluator
 from .findings import CaseReport, PackRef, Summary
+from .measures import Measures
 from .outputs import Writer
 from .rules.model import RuleSet
 from .timeline import Timeline
@@ -26,6 +27,27 @@ class BatchResult:
     summary: Summary = field(default_factory=Summary)
     left_out: list[str] = field(default_factory=list)
     packs: dict[str, PackRef] = field(default_factory=dict)
+    #: Things the reader should know about the run as a whole (rules a source cannot support).
+    notes: list[str] = field(default_factory=list)
+    measures: Measures = field(default_factory=Measures)
+    _noted_sources: set[str] = field(default_factory=set)
+
+    def note_unjudged(self, timeline: Timeline, rules: RuleSet, authority: str | None) -> None:
+        """Once per source: the rules its data cannot support, so their silence is not read as met."""
+        source = timeline.source or timeline.case
+        if timeline.recorded_types is None or source in self._noted_sources:
+            return
+        self._noted_sources.add(source)
+        skipped = [
+            r.id
+            for r in rules.select(timeline.nation, authority).rules
+            if not timeline.can_judge(r.expects.type)
+        ]
+        if skipped:
+            self.notes.append(
+                f"{source}: not checked, because this kind of file does not record the "
+                f"events they need: {', '.join(skipped)}."
+            )
 
     @property
     def exit_code(self) -> int:
@@ -65,10 +87,18 @@ def run_check(
         for pack in rules.select(item.nation, report.authority).packs:
             result.packs.setdefault(pack.id, PackRef(pack.id, pack.title, pack.authority))
         result.left_out.extend(item.left_out)
+        result.note_unjudged(item, rules, report.authority)
         result.summary.add(report)
+        result.measures.add(item, report, rules.select(item.nation, report.authority).calendar)
         writer.case(report)
     result.summary.left_out = len(result.left_out)
-    writer.finish(result.summary, tuple(result.packs.values()), tuple(result.left_out))
+    writer.finish(
+        result.summary,
+        tuple(result.packs.values()),
+        tuple(result.left_out),
+        tuple(result.notes),
+        result.measures.to_dict(),
+    )
     return result
 
 

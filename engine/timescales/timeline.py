@@ -59,6 +59,12 @@ class Timeline:
     source: str | None = None
     #: Problems found in the source that left part of it out (file, line and why), for the report.
     left_out: tuple[str, ...] = ()
+    #: The event types the source records completely (a census has no minutes or complaints).
+    #: Rules expecting another type cannot be judged from it and are not evaluated. None: all.
+    recorded_types: frozenset[str] | None = None
+
+    def can_judge(self, expected_type: str) -> bool:
+        return self.recorded_types is None or expected_type in self.recorded_types
 
     def events_for(self, child: str) -> list[Event]:
         """The child's events in date order (same-day events in source order)."""

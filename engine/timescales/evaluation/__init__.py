@@ -83,9 +83,10 @@ def evaluate_case(
         )
     judge = Judge(timeline.case, selection.calendar, rules.vocabulary, day)
     findings: list[Finding] = []
+    judged = [r for r in selection.rules if timeline.can_judge(r.expects.type)]
     for child in timeline.children:
         events = [e for e in timeline.events_for(child) if e.date <= day]
-        for obligation in evaluator.obligations(child, events, selection.rules, selection.calendar):
+        for obligation in evaluator.obligations(child, events, judged, selection.calendar):
             findings.append(judge.finding(obligation))
     return CaseReport(
         case=timeline.case,

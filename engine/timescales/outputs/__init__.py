@@ -17,6 +17,7 @@ from rich.table import Table
 
 from ..calendar import human_date
 from ..findings import REPORT_SCHEMA, CaseReport, Finding, PackRef, Status, Summary
+from ..measures import measures_lines
 
 
 class Writer(Protocol):
@@ -27,7 +28,8 @@ class Writer(Protocol):
         summary: Summary,
         packs: tuple[PackRef, ...],
         left_out: tuple[str, ...],
-        extra: dict[str, Any] | None = None,
+        notes: tuple[str, ...] = (),
+        measures: dict[str, Any] | None = None,
     ) -> None: ...
 
 
@@ -54,13 +56,15 @@ class JsonWriter:
         summary: Summary,
         packs: tuple[PackRef, ...],
         left_out: tuple[str, ...],
-        extra: dict[str, Any] | None = None,
+        notes: tuple[str, ...] = (),
+        measures: dict[str, Any] | None = None,
     ) -> None:
         self.out.write("\n  ],\n" if not self.first else "],\n")
         tail: dict[str, Any] = {
             "rule_packs": [p.to_dict() for p in packs],
+            "notes": list(notes),
             "left_out": list(left_out),
-            "summary": summary.to_dict() | (extra or {}),
+            "summary": summary.to_dict() | ({"measures": measures} if measures else {}),
         }
         body = json.dumps(tail, indent=2, ensure_ascii=False)
         self.out.write(body[2:] + "\n")  # drop the opening "{\n": the document is already open
@@ -144,7 +148,8 @@ class CsvWriter:
         summary: Summary,
         packs: tuple[PackRef, ...],
         left_out: tuple[str, ...],
-        extra: dict[str, Any] | None = None,
+        notes: tuple[str, ...] = (),
+        measures: dict[str, Any] | None = None,
     ) -> None:
         return None
 
@@ -231,7 +236,8 @@ class TextWriter:
         summary: Summary,
         packs: tuple[PackRef, ...],
         left_out: tuple[str, ...],
-        extra: dict[str, Any] | None = None,
+        notes: tuple[str, ...] = (),
+        measures: dict[str, Any] | None = None,
     ) -> None:
         self.console.print()
         counts = ", ".join(f"{summary.by_status.get(s.value, 0)} {s.value}" for s in Status)
@@ -247,8 +253,11 @@ class TextWriter:
             self.console.print(f"[bold red]Left out ({len(left_out)}):[/]")
             for line in left_out:
                 self.console.print(f"  {line}", soft_wrap=True, markup=False)
-        for line in (extra or {}).get("text_lines", []):
-            self.console.print(line, soft_wrap=True, markup=False)
+        for note in notes:
+            self.console.print(f"[yellow]Note:[/] {escape(note)}", soft_wrap=True)
+        if measures:
+            for line in measures_lines(measures):
+                self.console.print(line, soft_wrap=True, markup=False)
 
 
 def _cite(f: Finding) -> str:

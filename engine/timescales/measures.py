@@ -1,0 +1,149 @@
+"""DfE-style timeliness measures over a batch, to compare a council with the national figures.
+
+* **ICPC timeliness** (DfE Children in Need statistics, table C4): working days from the start of
+  each section 47 enquiry to its initial conference, banded 0-10, 11-15, 16-20, 21+. Enquiries whose
+  conference is dated before them are left out of the bands, as the DfE does.
+* **Assessment duration** (table C2): working days from the assessment's start to its
+  authorisation, banded as the DfE bands them (same day, 1-10, ... 41-45, 46-50, 51-60, 61+).
+* **Reviews on time**: review conferences due in the batch that were held by their due date.
+
+Durations count working days with the trigger's day as day 0 (a same-day conference is 0), in the
+England calendar of each case. Totals only: memory does not grow with the number of cases.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .calendar import WorkingCalendar
+from .findings import CaseReport, Status
+from .timeline import Event, Timeline
+
+ICPC_BANDS = ((0, 10, "0-10"), (11, 15, "11-15"), (16, 20, "16-20"), (21, None, "21+"))
+ASSESSMENT_BANDS = (
+    (0, 0, "same day"),
+    (1, 10, "1-10"),
+    (11, 20, "11-20"),
+    (21, 30, "21-30"),
+    (31, 40, "31-40"),
+    (41, 45, "41-45"),
+    (46, 50, "46-50"),
+    (51, 60, "51-60"),
+    (61, None, "61+"),
+)
+
+
+def _band(days: int, bands: tuple[tuple[int, int | None, str], ...]) -> str:
+    for low, high, name in bands:
+        if days >= low and (high is None or days <= high):
+            return name
+    raise ValueError(days)
+
+
+def _pairs(events: list[Event], start_type: str, end_type: str, start_attr: tuple[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """(start, end or None) for each start event: the first end on or after it, before the next start."""
+    starts = [
+        e
+        for e in events
+        if e.type == start_type and (start_attr is None or e.attributes.get(start_attr[0]) == start_attr[1])
+    ]
+    ends = sorted((e for e in events if e.type == end_type), key=Event.sort_key)
+    for index, start in enumerate(starts):
+        next_start = starts[index + 1].date if index + 1 < len(starts) else None
+        end = next(
+            (e for e in ends if e.date >= start.date and (next_start is None or e.date < next_start)), None
+        )
+        yield start, end
+
+
+@dataclass
+class Measures:
+    icpc_bands: Counter[str] = field(default_factory=Counter)
+    icpc_before_s47: int = 0
+    icpc_none_yet: int = 0
+    assessment_bands: Counter[str] = field(default_factory=Counter)
+    assessment_open: int = 0
+    reviews_due: int = 0
+    reviews_on_time: int = 0
+
+    def add(self, timeline: Timeline, report: CaseReport, calendar: WorkingCalendar) -> None:
+        for child in timeline.children:
+            events = [e for e in timeline.events_for(child) if e.date <= report.as_of]
+            for start, icpc in _pairs(events, "strategy_discussion", "icpc", ("section47", "true")):
+                if icpc is None:
+                    self.icpc_none_yet += 1
+                else:
+                    self.icpc_bands[
+                        _band(calendar.working_days_between(start.date, icpc.date), ICPC_BANDS)
+                    ] += 1
+            for start, done in _pairs(events, "assessment_started", "assessment_completed"):
+                if done is None:
+                    self.assessment_open += 1
+                else:
+                    days = calendar.working_days_between(start.date, done.date)
+                    self.assessment_bands[_band(days, ASSESSMENT_BANDS)] += 1
+        for finding in report.findings:
+            if finding.expects == "rcpc" and finding.status in (Status.MET, Status.LATE, Status.MISSING):
+                self.reviews_due += 1
+                self.reviews_on_time += finding.status is Status.MET
+
+    def to_dict(self) -> dict[str, Any]:
+        icpcs = sum(self.icpc_bands.values())
+        within_15 = self.icpc_bands["0-10"] + self.icpc_bands["11-15"]
+        assessments = sum(self.assessment_bands.values())
+        within_45 = sum(
+            self.assessment_bands[name]
+            for _, high, name in ASSESSMENT_BANDS
+            if high is not None and high <= 45
+        )
+        return {
+            "icpc_within_15_working_days": {
+                "conferences": icpcs,
+                "within": within_15,
+                "percent": _percent(within_15, icpcs),
+                "bands": {name: self.icpc_bands[name] for _, _, name in ICPC_BANDS},
+                "enquiries_without_conference": self.icpc_none_yet,
+            },
+            "assessments_within_45_working_days": {
+                "completed": assessments,
+                "within": within_45,
+                "percent": _percent(within_45, assessments),
+                "bands": {name: self.assessment_bands[name] for _, _, name in ASSESSMENT_BANDS},
+                "open": self.assessment_open,
+            },
+            "reviews_on_time": {
+                "due": self.reviews_due,
+                "on_time": self.reviews_on_time,
+                "percent": _percent(self.reviews_on_time, self.reviews_due),
+            },
+        }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def measures_lines(measures: dict[str, Any]) -> list[str]:
+    """The measures as a few lines of text for the terminal report."""
+    icpc = measures["icpc_within_15_working_days"]
+    assessments = measures["assessments_within_45_working_days"]
+    reviews = measures["reviews_on_time"]
+    lines = ["DfE-style measures:"]
+    if icpc["conferences"]:
+        bands = ", ".join(f"{k}: {v}" for k, v in icpc["bands"].items())
+        lines.append(
+            f"  ICPCs within 15 working days of the section 47 start: {icpc['within']} of "
+            f"{icpc['conferences']} ({icpc['percent']}%); working days {bands}"
+        )
+    if assessments["completed"]:
+        lines.append(
+            f"  Assessments within 45 working days of their start: {assessments['within']} of "
+            f"{assessments['completed']} ({assessments['percent']}%)"
+        )
+    if reviews["due"]:
+        lines.append(
+            f"  Review conferences on time: {reviews['on_time']} of {reviews['due']} ({reviews['percent']}%)"
+        )
+    return lines if len(lines) > 1 else []
