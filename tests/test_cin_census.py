@@ -1,0 +1,105 @@
+"""The CIN census importer: every review, every yes/no spelling, child-level problems, hostile XML."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import timescales
+from timescales.adapters.cin_census import iter_census_timelines
+from timescales.errors import TimelineError
+
+HERE = Path(__file__).parent
+HAND = HERE / "data" / "cin" / "hand-2024.xml"
+SAMPLES = HERE.parent.parent / "shared" / "data" / "cin" / "samples"
+
+
+def _items(path: Path, rules: timescales.RuleSet) -> list[timescales.Timeline | TimelineError]:
+    return list(iter_census_timelines(path, rules.vocabulary))
+
+
+def test_every_review_date_in_one_reviews_group_is_read(rules: timescales.RuleSet) -> None:
+    c1 = _items(HAND, rules)[0]
+    assert isinstance(c1, timescales.Timeline)
+    reviews = [e.date.isoformat() for e in c1.events if e.type == "rcpc"]
+    assert reviews == ["2023-08-30", "2024-03-01"]
+    assert c1.as_of is not None and c1.as_of.isoformat() == "2024-03-31"  # the census reference date
+
+
+def test_hand_census_findings_worked_out_by_hand(rules: timescales.RuleSet) -> None:
+    c1 = _items(HAND, rules)[0]
+    assert isinstance(c1, timescales.Timeline)
+    report = timescales.check(c1, rules)
+    got = {(f.rule.split(".")[1], f.occurrence): (f.status.value, f.due.isoformat()) for f in report.findings}
+    # S47 Fri 5 May 2023 + 15 WD, skipping 8 and 29 May bank holidays = Tue 30 May; ICPC 31 May: late.
+    assert got[("icpc-within-15-working-days", 1)] == ("late", "2023-05-30")
+    # Plan 31 May 2023 + 3 months = 31 Aug; review 30 Aug: met. 30 Aug + 6 months = 29 Feb 2024;
+    # the second review (1 Mar 2024, in the same <Reviews> group) is late; the third is pending.
+    assert got[("review-conferences-3-then-6-months", 1)] == ("met", "2023-08-31")
+    assert got[("review-conferences-3-then-6-months", 2)] == ("late", "2024-02-29")
+    assert got[("review-conferences-3-then-6-months", 3)] == ("pending", "2024-09-01")
+    # Referral Tue 2 May 2023 + 45 WD (8 May and 29 May skipped) = Thu 6 Jul; authorised 5 Jul: met.
+    assert got[("assessment-within-45-working-days", 1)] == ("met", "2023-07-06")
+    # A census records no referral decisions or complaints: those rules are not judged.
+    assert not any(f.rule.startswith("england.referral-decision") for f in report.findings)
+
+
+def test_icpc_not_required_cancels_the_conference(rules: timescales.RuleSet) -> None:
+    c2 = _items(HAND, rules)[1]
+    assert isinstance(c2, timescales.Timeline)
+    report = timescales.check(c2, rules)
+    statuses = {f.rule: f.status.value for f in report.findings}
+    assert statuses["england.icpc-within-15-working-days"] == "cancelled"
+    assert statuses["england.assessment-within-45-working-days"] == "cancelled"  # closed 30 June
+
+
+def test_child_level_problems_name_child_element_and_line(rules: timescales.RuleSet) -> None:
+    items = _items(HAND, rules)
+    errors = [i for i in items if isinstance(i, TimelineError)]
+    assert [str(e.problems[0]) for e in errors] == [
+        f"{HAND}:49: CINdetails/CINreferralDate: child C3: '2023-02-30' is not a real date",
+        f"{HAND}:60: ChildProtectionPlans/Reviews/CPPreviewDate: child C4: a review (2023-09-15) on or "
+        "before the plan's start (2023-10-02)",
+    ]
+    assert [i.case for i in items if isinstance(i, timescales.Timeline)] == ["C1", "C2"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><Message>&x;</Message>',
+        '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><Message>&b;</Message>',
+    ],
+    ids=["external entity", "entity expansion"],
+)
+def test_hostile_xml_is_refused(tmp_path: Path, rules: timescales.RuleSet, body: str) -> None:
+    path = tmp_path / "hostile.xml"
+    path.write_text(body)
+    with pytest.raises(TimelineError) as caught:
+        _items(path, rules)
+    assert caught.value.problems[0].code == "E501"
+
+
+def test_not_xml_is_refused_with_a_line(tmp_path: Path, rules: timescales.RuleSet) -> None:
+    path = tmp_path / "notxml.xml"
+    path.write_text("case,child\nA,B\n")
+    with pytest.raises(TimelineError) as caught:
+        _items(path, rules)
+    assert caught.value.problems[0].code == "E500"
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.xml")), ids=lambda p: p.name)
+def test_every_public_sample_gives_a_report(sample: Path) -> None:
+    command = Path(sys.executable).parent / "timescales"
+    result = subprocess.run([str(command), "check", str(sample), "--format", "json"], capture_output=True,
+                            text=True, env=os.environ, check=False)
+    assert result.returncode in (0, 1, 2), result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert report["schema"] == "timescales/report/1"
+    assert report["summary"]["cases"] + sum(1 for _ in report["left_out"]) >= 1
