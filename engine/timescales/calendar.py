@@ -23,6 +23,7 @@ No function here reads the clock.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
@@ -119,7 +120,10 @@ class WorkingCalendar:
             extras = {d: "local non-working day" for d in extra_non_working_days}
         self._extras: dict[int, str] = {d.toordinal(): name for d, name in extras.items()}
         self._closed_by_year: dict[int, dict[int, str]] = {}
-        self._add_cache: dict[tuple[int, int], int] = {}
+        # (base ordinal, running working-day counts, first year, last year), swapped in one step so
+        # that a thread never sees the counts of one table with the base of another.
+        self._table: tuple[int, list[int], int, int] = (0, [], 0, 0)
+        self._months: dict[tuple[int, int], Date] = {}
 
     # -- which days are closed ---------------------------------------------------------------
 
@@ -147,6 +151,7 @@ class WorkingCalendar:
         for ordinal, name in self._extras.items():
             if dt.date.fromordinal(ordinal).year == year and ordinal not in closed:
                 closed[ordinal] = name
+        closed = dict(sorted(closed.items()))
         self._closed_by_year[year] = closed
         return closed
 
@@ -165,6 +170,38 @@ class WorkingCalendar:
 
     # -- arithmetic --------------------------------------------------------------------------
 
+    def _index(self, *days: Date) -> None:
+        """Make sure the working-day index covers ``days`` (whole years, with a year's margin).
+
+        ``counts[i]`` is the number of working days in [base, base + i], so counting and
+        adding working days are two lookups instead of a walk through the calendar.
+        """
+        low = min(d.year for d in days) - 1
+        high = max(d.year for d in days) + 1
+        _, counts, first_year, last_year = self._table
+        if counts and first_year <= low and high <= last_year:
+            return
+        if counts:
+            low, high = min(low, first_year), max(high, last_year)
+        low, high = max(low, FIRST_YEAR), min(high, LAST_YEAR)
+        for year in (low, high):
+            self._closed_days(year)  # raises CalendarError outside the covered years
+        base = dt.date(low, 1, 1).toordinal()
+        last = dt.date(high, 12, 31).toordinal()
+        cumulative: list[int] = []
+        running = 0
+        closed: dict[int, str] = {}
+        year = 0
+        for ordinal in range(base, last + 1):
+            day = dt.date.fromordinal(ordinal)
+            if day.year != year:
+                year = day.year
+                closed = self._closed_days(year)
+            if day.weekday() < 5 and ordinal not in closed:
+                running += 1
+            cumulative.append(running)
+        self._table = (base, cumulative, low, high)
+
     def add_working_days(self, day: Date, count: int) -> Date:
         """The ``count``-th working day after ``day`` (before it, if ``count`` is negative).
 
@@ -174,25 +211,28 @@ class WorkingCalendar:
         """
         if count == 0:
             return day
-        key = (day.toordinal(), count)
-        cached = self._add_cache.get(key)
-        if cached is not None:
-            return dt.date.fromordinal(cached)
-        step = 1 if count > 0 else -1
-        remaining = abs(count)
         ordinal = day.toordinal()
-        year = day.year
-        closed = self._closed_days(year)
-        while remaining:
-            ordinal += step
-            current = dt.date.fromordinal(ordinal)
-            if current.year != year:
-                year = current.year
-                closed = self._closed_days(year)
-            if current.weekday() < 5 and ordinal not in closed:
-                remaining -= 1
-        self._add_cache[key] = ordinal
-        return dt.date.fromordinal(ordinal)
+        reach = abs(count) * 3 + 30  # calendar days that surely hold |count| working days
+        base, counts, _, _ = self._table
+        if not counts or ordinal - reach < base or ordinal + reach >= base + len(counts):
+            span = dt.timedelta(days=reach)
+            self._index(day - span, day + span)
+            base, counts, _, _ = self._table
+        here = counts[ordinal - base]
+        if count > 0:
+            # The first day whose running count reaches here + count is that working day.
+            return dt.date.fromordinal(base + bisect.bisect_left(counts, here + count))
+        # Backward: the working day d with [d, day) holding |count| working days.
+        here_before = here - (1 if self.is_working_day(day) else 0)
+        return dt.date.fromordinal(base + bisect.bisect_left(counts, here_before + count + 1))
+
+    def add_months(self, day: Date, months: int) -> Date:
+        """:func:`add_months`, remembered on this calendar (pendulum is slow and dates repeat)."""
+        key = (day.toordinal(), months)
+        found = self._months.get(key)
+        if found is None:
+            found = self._months[key] = add_months(day, months)
+        return found
 
     def working_days_between(self, start: Date, end: Date) -> int:
         """Working days from ``start`` to ``end``, the inverse of :meth:`add_working_days`.
@@ -205,21 +245,14 @@ class WorkingCalendar:
             return 0
         if end < start:
             # Mirror image of the forward count: shift both ends back one day.
-            return -self.working_days_between(end - dt.timedelta(days=1), start - dt.timedelta(days=1))
-        count = 0
-        ordinal = start.toordinal()
-        last = end.toordinal()
-        year = start.year
-        closed = self._closed_days(year)
-        while ordinal < last:
-            ordinal += 1
-            current = dt.date.fromordinal(ordinal)
-            if current.year != year:
-                year = current.year
-                closed = self._closed_days(year)
-            if current.weekday() < 5 and ordinal not in closed:
-                count += 1
-        return count
+            one = dt.timedelta(days=1)
+            return -self.working_days_between(end - one, start - one)
+        first, last = start.toordinal(), end.toordinal()
+        base, counts, _, _ = self._table
+        if not counts or first < base or last >= base + len(counts):
+            self._index(start, end)
+            base, counts, _, _ = self._table
+        return counts[last - base] - counts[first - base]
 
     def closed_weekdays_between(self, start: Date, end: Date) -> list[tuple[Date, str]]:
         """Bank holidays and local closures on weekdays in (``start``, ``end``], in date order.
@@ -227,12 +260,13 @@ class WorkingCalendar:
         These are the days an explanation names as "skipped".
         """
         low, high = (start, end) if start <= end else (end, start)
-        found: list[tuple[Date, str]] = []
-        for year in range(low.year, high.year + 1):
-            for ordinal, name in sorted(self._closed_days(year).items()):
-                if low.toordinal() < ordinal <= high.toordinal():
-                    found.append((dt.date.fromordinal(ordinal), name))
-        return found
+        first, last = low.toordinal(), high.toordinal()
+        return [
+            (dt.date.fromordinal(ordinal), name)
+            for year in range(low.year, high.year + 1)
+            for ordinal, name in self._closed_days(year).items()
+            if first < ordinal <= last
+        ]
 
     def roll_note(self, day: Date) -> str | None:
         """Why a calendar-day or month deadline on ``day`` is not a working day, if it is not.

@@ -128,6 +128,8 @@ class CaseReport:
     nation: str = "england"
     source: str | None = None
     notes: tuple[str, ...] = ()
+    #: The case's place in its source (see Timeline.order); not part of the JSON.
+    order: int = 0
 
     @property
     def breaches(self) -> tuple[Finding, ...]:
@@ -170,6 +172,16 @@ class Summary:
                 self.breaches += 1
             if finding.uncertain:
                 self.uncertain += 1
+
+    def merge(self, other: Summary) -> None:
+        self.cases += other.cases
+        self.children += other.children
+        self.findings += other.findings
+        self.breaches += other.breaches
+        self.uncertain += other.uncertain
+        self.by_status.update(other.by_status)
+        for rule, counts in other.by_rule.items():
+            self.by_rule.setdefault(rule, Counter()).update(counts)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,8 +1,8 @@
 """DfE-style timeliness measures over a batch, to compare a council with the national figures.
 
 * **ICPC timeliness** (DfE Children in Need statistics, table C4): working days from the start of
-  each section 47 enquiry to its initial conference, banded 0-10, 11-15, 16-20, 21+. Enquiries whose
-  conference is dated before them are left out of the bands, as the DfE does.
+  each section 47 enquiry to its initial conference, banded 0-10, 11-15, 16-20, 21+. Only a
+  conference on or after the enquiry's start counts, as the DfE excludes those dated before.
 * **Assessment duration** (table C2): working days from the assessment's start to its
   authorisation, banded as the DfE bands them (same day, 1-10, ... 41-45, 46-50, 51-60, 61+).
 * **Reviews on time**: review conferences due in the batch that were held by their due date.
@@ -61,7 +61,6 @@ def _pairs(events: list[Event], start_type: str, end_type: str, start_attr: tupl
 @dataclass
 class Measures:
     icpc_bands: Counter[str] = field(default_factory=Counter)
-    icpc_before_s47: int = 0
     icpc_none_yet: int = 0
     assessment_bands: Counter[str] = field(default_factory=Counter)
     assessment_open: int = 0
@@ -88,6 +87,14 @@ class Measures:
             if finding.expects == "rcpc" and finding.status in (Status.MET, Status.LATE, Status.MISSING):
                 self.reviews_due += 1
                 self.reviews_on_time += finding.status is Status.MET
+
+    def merge(self, other: Measures) -> None:
+        self.icpc_bands.update(other.icpc_bands)
+        self.icpc_none_yet += other.icpc_none_yet
+        self.assessment_bands.update(other.assessment_bands)
+        self.assessment_open += other.assessment_open
+        self.reviews_due += other.reviews_due
+        self.reviews_on_time += other.reviews_on_time
 
     def to_dict(self) -> dict[str, Any]:
         icpcs = sum(self.icpc_bands.values())

@@ -59,6 +59,8 @@ class Timeline:
     source: str | None = None
     #: Problems found in the source that left part of it out (file, line and why), for the report.
     left_out: tuple[str, ...] = ()
+    #: The case's place among the cases of its source (a census file's children), for ordering.
+    order: int = 0
     #: The event types the source records completely (a census has no minutes or complaints).
     #: Rules expecting another type cannot be judged from it and are not evaluated. None: all.
     recorded_types: frozenset[str] | None = None

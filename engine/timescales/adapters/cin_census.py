@@ -66,6 +66,10 @@ _DOCTYPE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 
 
+def is_census(path: Path) -> bool:
+    return path.suffix.lower() == ".xml"
+
+
 def _refuse_dtd(path: Path) -> None:
     """Refuse a DOCTYPE anywhere before the root element (external entities, billion laughs)."""
     with path.open("rb") as handle:
@@ -88,27 +92,46 @@ def _refuse_dtd(path: Path) -> None:
 
 def _local(tag: Any) -> str:
     """Tag without a namespace (some case systems add one)."""
-    text = str(tag)
-    return text.rsplit("}", 1)[-1]
+    return tag if tag[0] != "{" else tag.rsplit("}", 1)[-1]  # type: ignore[no-any-return]
 
 
 class _ChildReader:
     """Turns one ``<Child>`` element into a timeline, collecting every problem in it."""
 
-    def __init__(self, file: str, reference_date: dt.date | None):
+    def __init__(
+        self,
+        file: str,
+        reference_date: dt.date | None,
+        namespace: str,
+        date_cache: dict[str, dt.date],
+        order: int,
+    ):
         self.file = file
         self.reference_date = reference_date
+        self.ns = namespace
+        self.date_cache = date_cache
+        self.order = order
         self.problems: list[Problem] = []
         self.events: list[Event] = []
         self.child_id = ""
 
     def date(self, element: Any, field: str) -> dt.date | None:
-        text = (element.text or "").strip()
+        text = element.text or ""
+        found = self.date_cache.get(text)
+        if found is not None:
+            return found
         try:
-            return parse_iso_date(text)
+            found = self.date_cache[text] = parse_iso_date(text.strip())
         except ValueError as exc:
             self.report(element, field, str(exc))
             return None
+        return found
+
+    def find(self, element: Any, name: str) -> Any:
+        return element.find(self.ns + name)
+
+    def each(self, element: Any, name: str) -> Any:
+        return element.iterfind(self.ns + name)
 
     def report(self, element: Any, field: str, message: str) -> None:
         who = f"child {self.child_id}: " if self.child_id else ""
@@ -125,13 +148,10 @@ class _ChildReader:
             )
 
     def read(self, child: Any) -> Timeline:
-        for element in child.iter():
-            if _local(element.tag) == "LAchildID":
-                self.child_id = (element.text or "").strip()
-                break
+        self.child_id = (child.findtext(f"{self.ns}ChildIdentifiers/{self.ns}LAchildID") or "").strip()
         if not self.child_id:
             self.report(child, "ChildIdentifiers/LAchildID", "the child has no LAchildID")
-        for number, episode in enumerate(_children(child, "CINdetails"), start=1):
+        for number, episode in enumerate(self.each(child, "CINdetails"), start=1):
             self.episode(episode, f"cin{number}")
         if self.problems:
             raise TimelineError(self.problems)
@@ -142,20 +162,20 @@ class _ChildReader:
             as_of=self.reference_date,
             source=self.file,
             recorded_types=RECORDED_TYPES,
+            order=self.order,
         )
 
     def episode(self, episode: Any, key: str) -> None:
-        fields = {_local(e.tag): e for e in episode}
-        referral = fields.get("CINreferralDate")
+        referral = self.find(episode, "CINreferralDate")
         if referral is None:
             self.report(episode, "CINdetails/CINreferralDate", "an episode must have a CINreferralDate")
             return
         referral_day = self.date(referral, "CINdetails/CINreferralDate")
         self.add(f"{key}.referral", "referral", referral_day, referral.sourceline)
-        nfa = fields.get("ReferralNFA")
+        nfa = self.find(episode, "ReferralNFA")
         if nfa is not None and self.flag(nfa, "CINdetails/ReferralNFA"):
             self.add(f"{key}.nfa", "referral_decision", referral_day, nfa.sourceline, response="nfa")
-        closure = fields.get("CINclosureDate")
+        closure = self.find(episode, "CINclosureDate")
         if closure is not None:
             self.add(
                 f"{key}.closed",
@@ -164,16 +184,16 @@ class _ChildReader:
                 closure.sourceline,
             )
         icpc_days: set[dt.date] = set()
-        for number, group in enumerate(_children(episode, "Section47"), start=1):
+        for number, group in enumerate(self.each(episode, "Section47"), start=1):
             self.section47(group, f"{key}.s47-{number}", icpc_days)
-        episode_icpc = fields.get("DateOfInitialCPC")
+        episode_icpc = self.find(episode, "DateOfInitialCPC")
         if episode_icpc is not None:
             day = self.date(episode_icpc, "CINdetails/DateOfInitialCPC")
             if day is not None and day not in icpc_days:
                 self.add(f"{key}.icpc", "icpc", day, episode_icpc.sourceline)
-        for number, assessment in enumerate(_children(episode, "Assessments"), start=1):
+        for number, assessment in enumerate(self.each(episode, "Assessments"), start=1):
             self.assessment(assessment, f"{key}.asm-{number}")
-        for number, plan in enumerate(_children(episode, "ChildProtectionPlans"), start=1):
+        for number, plan in enumerate(self.each(episode, "ChildProtectionPlans"), start=1):
             self.plan(plan, f"{key}.cpp-{number}")
 
     def flag(self, element: Any, field: str) -> bool:
@@ -184,8 +204,7 @@ class _ChildReader:
         return value
 
     def section47(self, group: Any, key: str, icpc_days: set[dt.date]) -> None:
-        fields = {_local(e.tag): e for e in group}
-        start = fields.get("S47ActualStartDate")
+        start = self.find(group, "S47ActualStartDate")
         if start is None:
             self.report(
                 group, "Section47/S47ActualStartDate", "a Section47 group must have S47ActualStartDate"
@@ -193,24 +212,23 @@ class _ChildReader:
             return
         start_day = self.date(start, "Section47/S47ActualStartDate")
         self.add(f"{key}.start", "strategy_discussion", start_day, start.sourceline, section47="true")
-        not_required = fields.get("ICPCnotRequired")
+        not_required = self.find(group, "ICPCnotRequired")
         if not_required is not None and self.flag(not_required, "Section47/ICPCnotRequired"):
             self.add(
                 f"{key}.no-icpc", "section47_completed", start_day, not_required.sourceline, outcome="no_icpc"
             )
-        icpc = fields.get("DateOfInitialCPC")
+        icpc = self.find(group, "DateOfInitialCPC")
         if icpc is not None:
             day = self.date(icpc, "Section47/DateOfInitialCPC")
             if day is not None:
                 icpc_days.add(day)
             self.add(f"{key}.icpc", "icpc", day, icpc.sourceline)
-        target = fields.get("InitialCPCtarget")
+        target = self.find(group, "InitialCPCtarget")
         if target is not None:
             self.date(target, "Section47/InitialCPCtarget")  # checked, not used: we compute our own
 
     def assessment(self, assessment: Any, key: str) -> None:
-        fields = {_local(e.tag): e for e in assessment}
-        start = fields.get("AssessmentActualStartDate")
+        start = self.find(assessment, "AssessmentActualStartDate")
         if start is not None:
             self.add(
                 f"{key}.start",
@@ -218,7 +236,7 @@ class _ChildReader:
                 self.date(start, "Assessments/AssessmentActualStartDate"),
                 start.sourceline,
             )
-        done = fields.get("AssessmentAuthorisationDate")
+        done = self.find(assessment, "AssessmentAuthorisationDate")
         if done is not None:
             self.add(
                 f"{key}.done",
@@ -228,14 +246,13 @@ class _ChildReader:
             )
 
     def plan(self, plan: Any, key: str) -> None:
-        fields = {_local(e.tag): e for e in plan}
-        start = fields.get("CPPstartDate")
+        start = self.find(plan, "CPPstartDate")
         if start is None:
             self.report(plan, "ChildProtectionPlans/CPPstartDate", "a plan must have CPPstartDate")
             return
         start_day = self.date(start, "ChildProtectionPlans/CPPstartDate")
         self.add(f"{key}.start", "cp_plan_started", start_day, start.sourceline)
-        end = fields.get("CPPendDate")
+        end = self.find(plan, "CPPendDate")
         end_day = self.date(end, "ChildProtectionPlans/CPPendDate") if end is not None else None
         if end is not None:
             self.add(f"{key}.end", "cp_plan_ended", end_day, end.sourceline)
@@ -246,8 +263,8 @@ class _ChildReader:
                     f"the plan ends ({end_day}) before it starts ({start_day})",
                 )
         number = 0
-        for reviews in _children(plan, "Reviews"):
-            for review in _children(reviews, "CPPreviewDate"):
+        for reviews in self.each(plan, "Reviews"):
+            for review in self.each(reviews, "CPPreviewDate"):
                 number += 1
                 day = self.date(review, "ChildProtectionPlans/Reviews/CPPreviewDate")
                 if day is not None and start_day is not None and day <= start_day:
@@ -260,18 +277,25 @@ class _ChildReader:
                 self.add(f"{key}.review-{number}", "rcpc", day, review.sourceline, outcome=outcome)
 
 
-def _children(element: Any, name: str) -> Iterator[Any]:
-    for item in element:
-        if _local(item.tag) == name:
-            yield item
+#: A shard of a census file: (this worker, number of workers, children per block). Worker k reads
+#: the children of blocks k, k + n, k + 2n, ... and only scans past the others.
+Shard = tuple[int, int, int]
 
 
-def iter_census_timelines(path: Path, vocabulary: Vocabulary) -> Iterator[Timeline | TimelineError]:
-    """Stream the children of a census file: memory stays flat whatever the file's size."""
+def iter_census_timelines(
+    path: Path, vocabulary: Vocabulary, shard: Shard | None = None
+) -> Iterator[Timeline | TimelineError]:
+    """Stream the children of a census file: memory stays flat whatever the file's size.
+
+    With ``shard``, only that shard's children are read (problems with the file as a whole are
+    reported by shard 0 alone, so a run reports them once).
+    """
     file = str(path)
     _refuse_dtd(path)
     reference_date: dt.date | None = None
     seen: dict[str, int | None] = {}
+    date_cache: dict[str, dt.date] = {}
+    index = -1
     context = etree.iterparse(
         file,
         events=("end",),
@@ -281,7 +305,6 @@ def iter_census_timelines(path: Path, vocabulary: Vocabulary) -> Iterator[Timeli
         huge_tree=False,
         remove_comments=True,
     )
-    saw_message = False
     try:
         for _, element in context:
             name = _local(element.tag)
@@ -301,7 +324,19 @@ def iter_census_timelines(path: Path, vocabulary: Vocabulary) -> Iterator[Timeli
                         ]
                     ) from None
             elif name == "Child":
-                reader = _ChildReader(file, reference_date)
+                index += 1
+                if shard is not None and (index // shard[2]) % shard[1] != shard[0]:
+                    # Another worker's child: remember its id (for duplicates) and move on.
+                    child_id = element.findtext("{*}ChildIdentifiers/{*}LAchildID")
+                    if child_id:
+                        seen.setdefault(child_id.strip(), element.sourceline)
+                    element.clear()
+                    while element.getprevious() is not None:
+                        del element.getparent()[0]
+                    continue
+                tag = element.tag
+                namespace = tag[: tag.index("}") + 1] if tag[0] == "{" else ""
+                reader = _ChildReader(file, reference_date, namespace, date_cache, index)
                 try:
                     timeline = reader.read(element)
                 except TimelineError as error:
@@ -326,12 +361,12 @@ def iter_census_timelines(path: Path, vocabulary: Vocabulary) -> Iterator[Timeli
                 element.clear()
                 while element.getprevious() is not None:
                     del element.getparent()[0]
-            elif name == "Message":
-                saw_message = True
     except etree.XMLSyntaxError as exc:
+        if shard is not None and shard[0] != 0:
+            return
         line = exc.position[0] if exc.position else None
         raise TimelineError(
             [problem(file, f"not well-formed XML: {exc.msg}", line=line, code="E500")]
         ) from None
-    if not saw_message:
+    if (context.root is None or _local(context.root.tag) != "Message") and (shard is None or shard[0] == 0):
         raise TimelineError([problem(file, "not a CIN census file (no <Message> root)", code="E500")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import click
 from ..batch import run_check
 from ..calendar import human_date
 from ..outputs import make_writer
-from .common import authority_option, load_rule_dirs, parse_as_of, rules_option
+from .common import authority_option, load_rule_dirs, parse_as_of, progress_bar, rules_option
 
 
 @click.command()
@@ -37,6 +38,12 @@ from .common import authority_option, load_rule_dirs, parse_as_of, rules_option
     "--engine", type=click.Choice(["native"]), default="native", show_default=True, help="Evaluation backend."
 )
 @click.option("--all", "show_all", is_flag=True, help="Text format: list met and cancelled deadlines too.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for large census files. Default: one per core.",
+)
 def check(
     paths: tuple[Path, ...],
     rule_dirs: tuple[Path, ...],
@@ -46,6 +53,7 @@ def check(
     output: Path | None,
     engine: str,
     show_all: bool,
+    jobs: int | None,
 ) -> None:
     """Check case timelines (YAML, JSON, CSV event logs, CIN census XML, or folders of them).
 
@@ -65,9 +73,19 @@ def check(
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         writer = make_writer(fmt, out, show_all=show_all, colour=None if output is None else False)
-        result = run_check(
-            paths, rules, writer, as_of=as_of, default_as_of=default_as_of, authority=authority, engine=engine
-        )
+        workers = jobs or os.cpu_count() or 1
+        with progress_bar() as advance:
+            result = run_check(
+                paths,
+                rules,
+                writer,
+                as_of=as_of,
+                default_as_of=default_as_of,
+                authority=authority,
+                engine=engine,
+                jobs=workers,
+                progress=advance,
+            )
     finally:
         if output:
             out.close()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..calendar import parse_iso_date
 from ..errors import TimescalesError
@@ -49,3 +52,15 @@ authority_option = click.option(
     "--authority",
     help="Local authority id (liverpool, cheshire-east, ...): adds its local pack.",
 )
+
+
+@contextlib.contextmanager
+def progress_bar() -> Iterator[Callable[[int], None] | None]:
+    """A count of cases checked, on a terminal only (never in CI logs or redirected output)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (SpinnerColumn(), TextColumn("Checked {task.completed:,} cases"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("check", total=None)
+        yield lambda n: progress.advance(task, n)

@@ -97,6 +97,7 @@ def evaluate_case(
         nation=timeline.nation,
         source=timeline.source,
         notes=(*timeline.left_out, *notes),
+        order=timeline.order,
     )
 
 

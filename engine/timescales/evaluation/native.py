@@ -15,7 +15,6 @@ Judging (due dates, status, lateness, explanation) is shared: see ``obligations.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
 
 from ..calendar import WorkingCalendar
@@ -56,7 +55,7 @@ def _linked(rule: Rule, child: str, events: list[Event], calendar: WorkingCalend
         if version.direction == AT_LEAST_BEFORE:
             # The report may come before or after the conference: any linked event counts.
             met = next((e for e in events if e is not trigger and rule.expects.matches(e, trigger)), None)
-            yield dataclasses.replace(ob, met_by=met)
+            yield _closed(ob, met, None, None, None)
         else:
             yield _close(ob, events, events.index(trigger), calendar)[0]
 
@@ -132,7 +131,7 @@ def _close(
         if not usable(event):
             continue
         if rule.expects.matches(event, trigger):
-            closed = dataclasses.replace(ob, met_by=event)
+            closed_by: tuple[Event | None, Event | None] = (event, None)
         elif any(c.matches(event) for c in rule.cancelled_by):
             # On the day the need ends, a meeting event that same day still meets it.
             same_day = next(
@@ -144,10 +143,10 @@ def _close(
                 None,
             )
             if same_day is not None:
-                closed = dataclasses.replace(ob, met_by=same_day[0])
+                closed_by = (same_day[0], None)
                 position = same_day[1]
             else:
-                closed = dataclasses.replace(ob, cancelled_by=event)
+                closed_by = (None, event)
         else:
             if extension is not None and extended_by is None and extension.by.matches(event, trigger):
                 if event.date <= first_due:
@@ -155,5 +154,27 @@ def _close(
                 else:
                     late_extension = event
             continue
-        return dataclasses.replace(closed, extended_by=extended_by, late_extension=late_extension), position
-    return dataclasses.replace(ob, extended_by=extended_by, late_extension=late_extension), len(events) - 1
+        return _closed(ob, *closed_by, extended_by, late_extension), position
+    return _closed(ob, None, None, extended_by, late_extension), len(events) - 1
+
+
+def _closed(
+    ob: Obligation,
+    met_by: Event | None,
+    cancelled_by: Event | None,
+    extended_by: Event | None,
+    late_extension: Event | None,
+) -> Obligation:
+    """``ob`` with what closed it (faster than dataclasses.replace on this hot path)."""
+    return Obligation(
+        ob.rule,
+        ob.version,
+        ob.child,
+        ob.trigger,
+        ob.period,
+        ob.occurrence,
+        met_by,
+        cancelled_by,
+        extended_by,
+        late_extension,
+    )

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..calendar import WorkingCalendar, calendar_days_between, human_date
-from ..findings import EventRef, Finding, Lateness, SourceRef, Status
+from ..findings import EventRef, Finding, Lateness, Status
 from ..rules.model import AT_LEAST_BEFORE, Rule, RuleVersion
 from ..rules.periods import Period, Unit
 from ..timeline import Event
@@ -120,7 +120,6 @@ class Judge:
                 self.calendar.working_days_between(due, self.as_of), calendar_days_between(due, self.as_of)
             )
 
-        source = version.source
         return Finding(
             case=self.case,
             child=ob.child,
@@ -133,7 +132,7 @@ class Judge:
             met_by=EventRef(ob.met_by.id, ob.met_by.type, ob.met_by.date) if ob.met_by else None,
             late_by=late_by,
             uncertain=bool(uncertain),
-            source=SourceRef(source.document, source.edition, source.section, source.url, source.evidence),
+            source=version.source.ref,
             explanation=self.explain(ob, period, unit, due, status, late_by, statuses),
             uncertain_because=tuple(uncertain),
             occurrence=ob.occurrence,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 from typing import Any, Protocol, TextIO
 
@@ -21,7 +22,12 @@ from ..measures import measures_lines
 
 
 class Writer(Protocol):
+    """Streams a report. ``render`` is pure (it may run in a worker process); ``emit`` writes what
+    ``render`` made, in order; ``case`` does both."""
+
     def start(self, as_of: dt.date | None, excluded_rules: tuple[str, ...]) -> None: ...
+    def render(self, report: CaseReport) -> str: ...
+    def emit(self, rendered: str) -> None: ...
     def case(self, report: CaseReport) -> None: ...
     def finish(
         self,
@@ -46,10 +52,17 @@ class JsonWriter:
         self.out.write('  "excluded_rules": ' + json.dumps(list(excluded_rules)) + ",\n")
         self.out.write('  "cases": [')
 
-    def case(self, report: CaseReport) -> None:
-        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
-        self.out.write(("\n" if self.first else ",\n") + _indent(text, 4))
+    def render(self, report: CaseReport) -> str:
+        # One case per line: json's C encoder is only used without indent, and a census has
+        # tens of thousands of cases.
+        return json.dumps(report.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    def emit(self, rendered: str) -> None:
+        self.out.write(("\n    " if self.first else ",\n    ") + rendered)
         self.first = False
+
+    def case(self, report: CaseReport) -> None:
+        self.emit(self.render(report))
 
     def finish(
         self,
@@ -68,11 +81,6 @@ class JsonWriter:
         }
         body = json.dumps(tail, indent=2, ensure_ascii=False)
         self.out.write(body[2:] + "\n")  # drop the opening "{\n": the document is already open
-
-
-def _indent(text: str, spaces: int) -> str:
-    pad = " " * spaces
-    return "\n".join(pad + line for line in text.splitlines())
 
 
 CSV_COLUMNS = (
@@ -134,14 +142,23 @@ class CsvWriter:
     """One row per finding, for spreadsheets; notes and totals are not part of a CSV."""
 
     def __init__(self, out: TextIO):
-        self.writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        self.out = out
 
     def start(self, as_of: dt.date | None, excluded_rules: tuple[str, ...]) -> None:
-        self.writer.writeheader()
+        csv.writer(self.out, lineterminator="\n").writerow(CSV_COLUMNS)
+
+    def render(self, report: CaseReport) -> str:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        for finding in report.findings:
+            writer.writerow(finding_row(finding))
+        return buffer.getvalue()
+
+    def emit(self, rendered: str) -> None:
+        self.out.write(rendered)
 
     def case(self, report: CaseReport) -> None:
-        for finding in report.findings:
-            self.writer.writerow(finding_row(finding))
+        self.emit(self.render(report))
 
     def finish(
         self,
@@ -167,6 +184,8 @@ class TextWriter:
     """A table per case for people: breaches and open deadlines first-class, each explained."""
 
     def __init__(self, out: TextIO, show_all: bool = False, colour: bool | None = None):
+        self.out = out
+        self.colour = colour
         self.console = Console(
             file=out,
             width=120,
@@ -185,7 +204,32 @@ class TextWriter:
                 "[yellow]Not checked (draft rules, unfinished):[/] " + escape(", ".join(excluded_rules))
             )
 
+    def render(self, report: CaseReport) -> str:
+        buffer = io.StringIO()
+        console, self.console = (
+            self.console,
+            Console(
+                file=buffer,
+                width=120,
+                no_color=self.console.no_color,
+                force_terminal=self.console.is_terminal,
+                highlight=False,
+                soft_wrap=False,
+            ),
+        )
+        try:
+            self._case(report)
+        finally:
+            self.console = console
+        return buffer.getvalue()
+
+    def emit(self, rendered: str) -> None:
+        self.console.file.write(rendered)
+
     def case(self, report: CaseReport) -> None:
+        self.emit(self.render(report))
+
+    def _case(self, report: CaseReport) -> None:
         shown = [
             f
             for f in report.findings

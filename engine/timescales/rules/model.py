@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 from ..calendar import WorkingCalendar
+from ..findings import SourceRef
 from ..timeline import Event
 from ..vocabulary import Vocabulary
 from .periods import Period
@@ -54,6 +56,11 @@ class Source:
     url: str | None
     evidence: str
     note: str | None = None
+
+    @cached_property
+    def ref(self) -> SourceRef:
+        """The citation as a finding carries it (made once per rule version)."""
+        return SourceRef(self.document, self.edition, self.section, self.url, self.evidence)
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,7 @@ class Rule:
                 return version
         return None
 
-    @property
+    @cached_property
     def event_types(self) -> frozenset[str]:
         """Every event type the rule looks at."""
         types = {*(t.type for t in self.triggers), self.expects.type, *(c.type for c in self.cancelled_by)}

@@ -11,7 +11,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from ..calendar import WorkingCalendar, add_calendar_days, add_months, add_weeks
+from ..calendar import WorkingCalendar, add_calendar_days, add_weeks
 
 
 class Unit(enum.Enum):
@@ -88,5 +88,5 @@ class Period:
         if unit is Unit.WEEKS:
             return add_weeks(day, amount)
         if unit is Unit.CALENDAR_MONTHS:
-            return add_months(day, amount)
+            return calendar.add_months(day, amount)
         raise ValueError("an unstated unit has no single reading; use readings()")
