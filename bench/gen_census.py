@@ -63,8 +63,10 @@ def child_xml(number: int, rng: random.Random) -> str:
         done = start + dt.timedelta(days=rng.randrange(5, 90))
         if done <= REFERENCE:
             parts.append(f"          <AssessmentAuthorisationDate>{_d(done)}</AssessmentAuthorisationDate>\n")
-        parts.append("          <FactorsIdentifiedAtAssessment>\n            <AssessmentFactors>2A</AssessmentFactors>\n"
-                     "          </FactorsIdentifiedAtAssessment>\n        </Assessments>\n")
+        parts.append(
+            "          <FactorsIdentifiedAtAssessment>\n            <AssessmentFactors>2A</AssessmentFactors>\n"
+            "          </FactorsIdentifiedAtAssessment>\n        </Assessments>\n"
+        )
     plan_start = None
     if not nfa and rng.random() < 0.4:
         s47 = referral + dt.timedelta(days=rng.randrange(0, 10))

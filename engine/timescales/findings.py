@@ -10,8 +10,8 @@ import enum
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
 
 REPORT_SCHEMA = "timescales/report/1"
 
@@ -67,9 +67,20 @@ class SourceRef:
         }
 
 
+class Explainer(Protocol):
+    """Writes a finding's explanation when it is first read (see :class:`Finding`)."""
+
+    def __call__(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One deadline for one child: when it was due, whether and when it was met, and why."""
+    """One deadline for one child: when it was due, whether and when it was met, and why.
+
+    ``explanation`` is written on first access (a census run makes tens of thousands of findings
+    and may show only the breaches); it is the same text whenever it is read, and pickling a
+    finding writes it first.
+    """
 
     case: str
     child: str
@@ -83,11 +94,24 @@ class Finding:
     late_by: Lateness | None
     uncertain: bool
     source: SourceRef
-    explanation: str
+    explainer: Explainer = field(compare=False, repr=False)
     #: Why the finding is uncertain (estimated dates, an unclear unit), in plain words.
     uncertain_because: tuple[str, ...] = ()
     #: Which occurrence of a repeating rule (1 = the first interval).
     occurrence: int = 1
+
+    @property
+    def explanation(self) -> str:
+        cached: str | None = self.__dict__.get("_explanation")
+        if cached is None:
+            cached = self.explainer()
+            object.__setattr__(self, "_explanation", cached)
+        return cached
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        values = [getattr(self, f.name) for f in fields(self)]
+        values[[f.name for f in fields(self)].index("explainer")] = _Fixed(self.explanation)
+        return (Finding, tuple(values))
 
     @property
     def is_breach(self) -> bool:
@@ -248,6 +272,20 @@ class Report:
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """An explanation already written (after unpickling, or for findings made by hand)."""
+
+    text: str
+
+    def __call__(self) -> str:
+        return self.text
+
+
+def fixed_explanation(text: str) -> Explainer:
+    return _Fixed(text)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -7,6 +7,7 @@ evaluator never knows where a case came from.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -43,6 +44,10 @@ class Event:
         return (self.date, self.id)
 
 
+#: Event.sort_key, done in C.
+_DATE_THEN_ID = operator.attrgetter("date", "id")
+
+
 @dataclass(frozen=True, slots=True)
 class Timeline:
     """One case: who it concerns and what happened, in any order.
@@ -69,5 +74,7 @@ class Timeline:
         return self.recorded_types is None or expected_type in self.recorded_types
 
     def events_for(self, child: str) -> list[Event]:
-        """The child's events in date order (same-day events in source order)."""
-        return sorted((e for e in self.events if e.concerns(child)), key=Event.sort_key)
+        """The child's events in date order (same-day events by id: see Event.sort_key)."""
+        if len(self.children) == 1:  # every event concerns the only child
+            return sorted(self.events, key=_DATE_THEN_ID)
+        return sorted((e for e in self.events if e.concerns(child)), key=_DATE_THEN_ID)

@@ -32,11 +32,12 @@ class NativeEvaluator:
         self, child: str, events: Sequence[Event], rules: Sequence[Rule], calendar: WorkingCalendar
     ) -> Iterator[Obligation]:
         """Every obligation of ``rules`` for ``child``, from the child's events in date order."""
+        present = {e.type for e in events}
         for rule in rules:
+            if present.isdisjoint(rule.trigger_types):
+                continue
             types = rule.event_types
             relevant = [e for e in events if e.type in types]
-            if not any(rule.is_triggered_by(e) for e in relevant):
-                continue
             if rule.one_open_at_a_time:
                 yield from _chained(rule, child, relevant, calendar)
             else:
@@ -116,19 +117,19 @@ def _close(
     Returns the closed obligation and the index of the closing event (or of the last event).
     """
     rule, version, trigger = ob.rule, ob.version, ob.trigger
-    first_due = due_date(ob.period, version, trigger.date, calendar)
     extension = version.extension if ob.occurrence == 1 else None
+    # Only an extension needs the first due date while matching (was it notified in time?).
+    first_due = due_date(ob.period, version, trigger.date, calendar) if extension is not None else None
     start = trigger_index
     while start > 0 and events[start - 1].date == trigger.date:
         start -= 1  # a same-day event sorted before the trigger may still answer it
 
-    def usable(event: Event) -> bool:
-        return event is not trigger and (consumed is None or id(event) not in consumed)
+    taken = consumed if consumed is not None else set()
 
     extended_by = late_extension = None
     for position in range(start, len(events)):
         event = events[position]
-        if not usable(event):
+        if event is trigger or id(event) in taken:
             continue
         if rule.expects.matches(event, trigger):
             closed_by: tuple[Event | None, Event | None] = (event, None)
@@ -138,7 +139,10 @@ def _close(
                 (
                     (later, position + offset + 1)
                     for offset, later in enumerate(events[position + 1 :])
-                    if later.date == event.date and usable(later) and rule.expects.matches(later, trigger)
+                    if later.date == event.date
+                    and later is not trigger
+                    and id(later) not in taken
+                    and rule.expects.matches(later, trigger)
                 ),
                 None,
             )
@@ -149,6 +153,7 @@ def _close(
                 closed_by = (None, event)
         else:
             if extension is not None and extended_by is None and extension.by.matches(event, trigger):
+                assert first_due is not None
                 if event.date <= first_due:
                     extended_by = event
                 else:

@@ -19,9 +19,12 @@ from ..timeline import Event
 from ..vocabulary import Vocabulary
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Obligation:
-    """One interval of one rule for one child, as matched by a backend."""
+    """One interval of one rule for one child, as matched by a backend.
+
+    Not frozen: it is made and read once per deadline on the hot path, and never shared.
+    """
 
     rule: Rule
     version: RuleVersion
@@ -42,9 +45,10 @@ def due_date(
 ) -> dt.date:
     """The due date a backend uses while matching (the later reading if the unit is unclear)."""
     sign = -1 if version.direction == AT_LEAST_BEFORE else 1
-    return max(
-        obligation_period.shift(trigger_day, calendar, unit, sign) for unit in obligation_period.readings()
-    )
+    readings = obligation_period.readings()
+    if len(readings) == 1:
+        return obligation_period.shift(trigger_day, calendar, readings[0], sign)
+    return max(obligation_period.shift(trigger_day, calendar, unit, sign) for unit in readings)
 
 
 def _status(met_by: Event | None, cancelled_by: Event | None, due: dt.date, as_of: dt.date) -> Status:
@@ -81,26 +85,37 @@ class Judge:
         period = ob.period
         if ob.extended_by is not None and version.extension is not None:
             period = version.extension.to
-        readings = [
-            (unit, period.shift(ob.trigger.date, self.calendar, unit, sign)) for unit in period.readings()
-        ]
-        statuses = [
-            (unit, due, _status(ob.met_by, ob.cancelled_by, due, self.as_of)) for unit, due in readings
-        ]
-        unit, due, status = max(statuses, key=lambda item: item[1])
+        units = period.readings()
+        trigger_day = ob.trigger.date
+        if len(units) == 1:  # the common case: one reading of the period
+            unit = units[0]
+            due = period.shift(trigger_day, self.calendar, unit, sign)
+            status = _status(ob.met_by, ob.cancelled_by, due, self.as_of)
+            statuses: tuple[tuple[Unit, dt.date, Status], ...] = ((unit, due, status),)
+        else:
+            statuses = tuple(
+                (u, d, _status(ob.met_by, ob.cancelled_by, d, self.as_of))
+                for u in units
+                for d in (period.shift(trigger_day, self.calendar, u, sign),)
+            )
+            unit, due, status = max(statuses, key=lambda item: item[1])
 
         uncertain: list[str] = []
-        for role, event in (
-            ("trigger", ob.trigger),
-            ("met by", ob.met_by),
-            ("cancelled by", ob.cancelled_by),
-            ("extended by", ob.extended_by),
+        involved = (ob.trigger, ob.met_by, ob.cancelled_by, ob.extended_by)
+        if (
+            ob.trigger.estimated
+            or (ob.met_by is not None and ob.met_by.estimated)
+            or (ob.cancelled_by is not None and ob.cancelled_by.estimated)
+            or (ob.extended_by is not None and ob.extended_by.estimated)
         ):
-            if event is not None and event.estimated:
-                uncertain.append(
-                    f"the date of the {self.label(event.type)} ({event.id}, {role}) is estimated"
-                )
-        if len({s for _, _, s in statuses}) > 1:
+            for role, event in zip(
+                ("trigger", "met by", "cancelled by", "extended by"), involved, strict=True
+            ):
+                if event is not None and event.estimated:
+                    uncertain.append(
+                        f"the date of the {self.label(event.type)} ({event.id}, {role}) is estimated"
+                    )
+        if len(statuses) > 1 and len({s for _, _, s in statuses}) > 1:
             readings_text = "; ".join(
                 f"read as {u.value} it is due {d.isoformat()} ({s.value})" for u, d, s in statuses
             )
@@ -133,7 +148,7 @@ class Judge:
             late_by=late_by,
             uncertain=bool(uncertain),
             source=version.source.ref,
-            explanation=self.explain(ob, period, unit, due, status, late_by, statuses),
+            explainer=_Explanation(self, ob, period, unit, due, status, late_by, statuses),
             uncertain_because=tuple(uncertain),
             occurrence=ob.occurrence,
         )
@@ -229,3 +244,22 @@ class Judge:
                 f"{'; '.join(other)}."
             )
         return text
+
+
+@dataclass(slots=True)
+class _Explanation:
+    """The inputs of an explanation, written out by :meth:`Judge.explain` when first read."""
+
+    judge: Judge
+    obligation: Obligation
+    period: Period
+    unit: Unit
+    due: dt.date
+    status: Status
+    late_by: Lateness | None
+    statuses: tuple[tuple[Unit, dt.date, Status], ...]
+
+    def __call__(self) -> str:
+        return self.judge.explain(
+            self.obligation, self.period, self.unit, self.due, self.status, self.late_by, list(self.statuses)
+        )

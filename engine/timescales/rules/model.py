@@ -117,7 +117,11 @@ class Rule:
     line: int | None = None
 
     def is_triggered_by(self, event: Event) -> bool:
-        return any(t.matches(event) for t in self.triggers)
+        return any(pattern.matches(event) for pattern in self.triggers)
+
+    @cached_property
+    def trigger_types(self) -> frozenset[str]:
+        return frozenset(t.type for t in self.triggers)
 
     def version_on(self, day: dt.date) -> RuleVersion | None:
         """The version in force on ``day`` (the trigger's date), if any."""
