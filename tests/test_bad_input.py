@@ -93,7 +93,8 @@ def test_cli_exit_code_2_lists_problems_and_never_a_traceback() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert (
-        f"{BAD / 'many-problems.yaml'}:10:5: events[1].date: '2023-02-30' is not a real date" in result.stderr
+        f"{BAD / 'many-problems.yaml'}:10:11: events[1].date: '2023-02-30' is not a real date"
+        in result.stderr
     )
 
 

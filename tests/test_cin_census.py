@@ -96,8 +96,13 @@ def test_not_xml_is_refused_with_a_line(tmp_path: Path, rules: timescales.RuleSe
 @pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.xml")), ids=lambda p: p.name)
 def test_every_public_sample_gives_a_report(sample: Path) -> None:
     command = Path(sys.executable).parent / "timescales"
-    result = subprocess.run([str(command), "check", str(sample), "--format", "json"], capture_output=True,
-                            text=True, env=os.environ, check=False)
+    result = subprocess.run(
+        [str(command), "check", str(sample), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        check=False,
+    )
     assert result.returncode in (0, 1, 2), result.stderr
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)

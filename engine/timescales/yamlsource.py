@@ -32,9 +32,15 @@ class LMap(dict[str, Any]):
 
     position: Position
     key_positions: dict[str, Position]
+    value_positions: dict[str, Position]
 
     def where(self, key: str) -> Position:
+        """Where ``key`` is written (or the mapping itself, if the key is absent)."""
         return self.key_positions.get(key, self.position)
+
+    def value_where(self, key: str) -> Position:
+        """Where the value of ``key`` starts: what an editor should underline for a bad value."""
+        return self.value_positions.get(key) or self.where(key)
 
 
 class LSeq(list[Any]):
@@ -61,6 +67,7 @@ def _build(node: yaml.Node, file: str, problems: list[Problem]) -> Any:
         result = LMap()
         result.position = _pos(node)
         result.key_positions = {}
+        result.value_positions = {}
         explicit = []
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -72,6 +79,7 @@ def _build(node: yaml.Node, file: str, problems: list[Problem]) -> Any:
                         for key, value in merged.items():
                             result[key] = value
                             result.key_positions[key] = merged.where(key)
+                            result.value_positions[key] = merged.value_where(key)
                     else:
                         line, col = _pos(value_node)
                         problems.append(
@@ -106,6 +114,7 @@ def _build(node: yaml.Node, file: str, problems: list[Problem]) -> Any:
                 )
                 continue
             result.key_positions[key] = (line, col)
+            result.value_positions[key] = _pos(value_node)
             result[key] = _build(value_node, file, problems)
         return result
     if isinstance(node, yaml.SequenceNode):

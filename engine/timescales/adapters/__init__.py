@@ -67,6 +67,7 @@ def _located(value: Any) -> Any:
         result = LMap({str(k): _located(v) for k, v in value.items()})
         result.position = (0, 0)
         result.key_positions = {}
+        result.value_positions = {}
         return result
     if isinstance(value, list | tuple):
         seq = LSeq(_located(v) for v in value)

@@ -37,7 +37,7 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
         )
 
     def at(key: str) -> tuple[int, int]:
-        return data.where(key)
+        return data.value_where(key)
 
     def report(key: str, message: str, code: str, hint: str | None = None) -> None:
         line, col = at(key)
@@ -45,7 +45,18 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
 
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            report(key, f"unknown field {key!r}", "E220", did_you_mean(key, TOP_LEVEL_KEYS))
+            line, col = data.where(key)
+            problems.append(
+                problem(
+                    file,
+                    f"unknown field {key!r}",
+                    line=line,
+                    column=col,
+                    field=key,
+                    code="E220",
+                    hint=did_you_mean(key, TOP_LEVEL_KEYS),
+                )
+            )
 
     case = data.get("case")
     if not isinstance(case, str) or not case:
@@ -100,7 +111,9 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
             )
             continue
         items[index] = item
-        event, event_problems = build_event(RawEvent(item, item.where, prefix, index, line, file), vocabulary)
+        event, event_problems = build_event(
+            RawEvent(item, item.value_where, prefix, index, line, file), vocabulary
+        )
         problems.extend(event_problems)
         if event is not None:
             events.append(event)
@@ -116,7 +129,7 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
             vocabulary,
             file,
             lambda e: f"events[{e.position}].",
-            lambda e, key: items[e.position].where(key),
+            lambda e, key: items[e.position].value_where(key),
         )
     )
     if problems:

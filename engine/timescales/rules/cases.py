@@ -170,10 +170,12 @@ def run_case(case: RuleCase, rules: RuleSet) -> CaseResult:
     timeline_doc = LMap({"case": "test", "events": data.get("events")})
     timeline_doc.position = data.position
     timeline_doc.key_positions = {"events": data.where("events")}
+    timeline_doc.value_positions = {"events": data.value_where("events")}
     for key in ("children", "authority", "nation", "as_of"):
         if key in data:
             timeline_doc[key] = data[key]
             timeline_doc.key_positions[key] = data.where(key)
+            timeline_doc.value_positions[key] = data.value_where(key)
     try:
         timeline = timeline_from_data(timeline_doc, [], case.file, rules.vocabulary)
         report = evaluate_case(timeline, rules)

@@ -69,16 +69,30 @@ class _Checker:
     def __init__(self, file: str, problems: list[Problem]):
         self.file = file
         self.problems = problems
+        # Rule-level settings are read once per version: report each problem once.
+        self.seen: set[Problem] = set()
 
     def add(
-        self, where: LMap | LSeq | None, key: Any, path: str, message: str, code: str, hint: str | None = None
+        self,
+        where: LMap | LSeq | None,
+        key: Any,
+        path: str,
+        message: str,
+        code: str,
+        hint: str | None = None,
+        *,
+        at_key: bool = False,
     ) -> None:
+        """Record a problem at the value of ``key`` (or at the key itself, for unknown keys)."""
         line = column = None
-        if where is not None:
+        if isinstance(where, LMap) and not at_key and key in where:
+            line, column = where.value_where(key)
+        elif where is not None:
             line, column = where.where(key)
-        self.problems.append(
-            problem(self.file, message, line=line, column=column, field=path, code=code, hint=hint)
-        )
+        found = problem(self.file, message, line=line, column=column, field=path, code=code, hint=hint)
+        if found not in self.seen:
+            self.seen.add(found)
+            self.problems.append(found)
 
     def keys(self, data: LMap, allowed: Sequence[str], path: str) -> None:
         for key in data:
@@ -90,6 +104,7 @@ class _Checker:
                     f"unknown key {key!r}",
                     "E301",
                     did_you_mean(key, list(allowed)) or f"allowed: {', '.join(allowed)}",
+                    at_key=True,
                 )
 
     def text(self, data: LMap, key: str, path: str, *, required: bool = True) -> str | None:
@@ -325,6 +340,13 @@ def _load_rule(
                 "only a local pack (one with an `authority`) can replace a rule",
                 "E308",
             )
+    # Rule-level defaults are checked even when there is no version to use them.
+    empty = LMap()
+    empty.position, empty.key_positions, empty.value_positions = data.position, {}, {}
+    if any(k in data for k in (WITHIN, AT_LEAST_BEFORE)):
+        _direction(empty, data, path, path, check)
+    _extension(empty, data, path, path, vocabulary, check)
+    _repeat(empty, data, path, path, expects, vocabulary, check)
     versions = _versions(data, path, expects, vocabulary, check)
     if len(check.problems) > before or rule_id is None or title is None or not triggers or expects is None:
         return None
@@ -564,6 +586,7 @@ def _pattern(
         probe = LMap({"type": value})
         probe.position = data.where(key)
         probe.key_positions = {"type": data.where(key)}
+        probe.value_positions = {"type": data.value_where(key) if isinstance(data, LMap) else data.where(key)}
         value = probe
     if not isinstance(value, LMap):
         check.add(data, key, here, "expected an event: {type: ..., where: {...}}", "E303")
