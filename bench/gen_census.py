@@ -17,6 +17,8 @@ from pathlib import Path
 
 REFERENCE = dt.date(2024, 3, 31)
 YEAR_START = dt.date(2023, 4, 1)
+BORN = dt.date(2010, 1, 1)
+FACTORS = "          <FactorsIdentifiedAtAssessment>\n            <AssessmentFactors>2A</AssessmentFactors>\n"
 
 HEADER = """<?xml version="1.0" encoding="utf-8"?>
 <Message>
@@ -48,7 +50,7 @@ def child_xml(number: int, rng: random.Random) -> str:
     parts = [
         "    <Child>\n      <ChildIdentifiers>\n",
         f"        <LAchildID>SYN{number:07d}</LAchildID>\n",
-        f"        <PersonBirthDate>{_d(dt.date(2010, 1, 1) + dt.timedelta(days=rng.randrange(4000)))}</PersonBirthDate>\n",
+        f"        <PersonBirthDate>{_d(BORN + dt.timedelta(days=rng.randrange(4000)))}</PersonBirthDate>\n",
         "        <GenderCurrent>1</GenderCurrent>\n      </ChildIdentifiers>\n",
         "      <ChildCharacteristics>\n        <Ethnicity>WBRI</Ethnicity>\n      </ChildCharacteristics>\n",
         "      <CINdetails>\n",
@@ -63,10 +65,7 @@ def child_xml(number: int, rng: random.Random) -> str:
         done = start + dt.timedelta(days=rng.randrange(5, 90))
         if done <= REFERENCE:
             parts.append(f"          <AssessmentAuthorisationDate>{_d(done)}</AssessmentAuthorisationDate>\n")
-        parts.append(
-            "          <FactorsIdentifiedAtAssessment>\n            <AssessmentFactors>2A</AssessmentFactors>\n"
-            "          </FactorsIdentifiedAtAssessment>\n        </Assessments>\n"
-        )
+        parts.append(FACTORS + "          </FactorsIdentifiedAtAssessment>\n        </Assessments>\n")
     plan_start = None
     if not nfa and rng.random() < 0.4:
         s47 = referral + dt.timedelta(days=rng.randrange(0, 10))

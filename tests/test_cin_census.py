@@ -73,7 +73,8 @@ def test_child_level_problems_name_child_element_and_line(rules: timescales.Rule
     "body",
     [
         '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><Message>&x;</Message>',
-        '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><Message>&b;</Message>',
+        '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        "<Message>&b;</Message>",
     ],
     ids=["external entity", "entity expansion"],
 )
