@@ -109,3 +109,37 @@ def test_every_public_sample_gives_a_report(sample: Path) -> None:
     report = json.loads(result.stdout)
     assert report["schema"] == "timescales/report/1"
     assert report["summary"]["cases"] + sum(1 for _ in report["left_out"]) >= 1
+
+
+def test_dfe_measures_over_a_batch_are_worked_out_by_hand(tmp_path: Path) -> None:
+    command = Path(sys.executable).parent / "timescales"
+    result = subprocess.run(
+        [str(command), "check", str(HAND), "--format", "json"], capture_output=True, text=True, check=False
+    )
+    measures = json.loads(result.stdout)["summary"]["measures"]
+    icpc = measures["icpc_within_15_working_days"]
+    # C1: S47 Fri 5 May 2023 to ICPC Wed 31 May 2023 = 16 working days (8 and 29 May skipped).
+    # C2: no conference (not required). C3 and C4 are left out.
+    assert icpc["bands"] == {"0-10": 0, "11-15": 0, "16-20": 1, "21+": 0}
+    assert (icpc["conferences"], icpc["within"], icpc["enquiries_without_conference"]) == (1, 0, 1)
+    assessments = measures["assessments_within_45_working_days"]
+    # C1: start Wed 3 May 2023, authorised Wed 5 July 2023 = 43 working days.
+    assert assessments["bands"]["41-45"] == 1 and assessments["within"] == 1
+    # C1's reviews: the first on time, the second late (1 March 2024 against 29 February).
+    assert measures["reviews_on_time"] == {"due": 2, "on_time": 1, "percent": 50.0}
+
+
+SCHEMA_2024 = HERE.parent.parent / "shared" / "data" / "cin" / "xsd" / "CIN_schema_2024.xsd"
+
+
+@pytest.mark.skipif(not SCHEMA_2024.exists(), reason="the shared CIN schemas are not beside the repository")
+def test_the_synthetic_census_generator_writes_schema_valid_files(tmp_path: Path) -> None:
+    from lxml import etree
+
+    sys.path.insert(0, str(HERE.parent / "bench"))
+    from gen_census import write_census
+
+    path = tmp_path / "census.xml"
+    write_census(400, path, seed=7)
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA_2024)))
+    assert schema.validate(etree.parse(str(path))), schema.error_log.last_error

@@ -23,6 +23,8 @@ class Problem:
     message: str
     code: str = "E000"
     hint: str | None = None
+    #: "error" (the file is refused) or "warning" (worth a look; nothing is refused).
+    severity: str = "error"
 
     def location(self) -> str:
         parts = [self.file]
@@ -89,6 +91,7 @@ def problem(
     field: str | None = None,
     code: str = "E000",
     hint: str | None = None,
+    severity: str = "error",
 ) -> Problem:
     """Shorthand that keeps call sites readable."""
-    return Problem(file, line, column, field, message, code, hint)
+    return Problem(file, line, column, field, message, code, hint, severity)

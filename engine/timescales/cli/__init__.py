@@ -13,7 +13,9 @@ import click
 
 from ..errors import TimescalesError
 from .check import check
+from .lint import lint
 from .rules import rules
+from .test import test_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,6 +26,8 @@ def cli() -> None:
 
 cli.add_command(check)
 cli.add_command(rules)
+cli.add_command(lint)
+cli.add_command(test_command)
 
 
 def report_error(error: TimescalesError) -> None:

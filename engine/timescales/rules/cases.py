@@ -12,6 +12,7 @@ Each case is a small timeline, an as-of date and the findings one rule must give
         expect:
           - {status: met, due: 2023-07-04}
 
+A case for a local rule runs for that rule's authority unless it gives ``authority``.
 ``expect`` lists every finding of that rule, in report order; each entry checks only the keys it
 gives (status, due, child, met_by, late_by, uncertain, occurrence, trigger, edition). ``expect: []`` means
 the rule must give no finding at all. The same cases run under pytest and ``timescales test``.
@@ -176,9 +177,13 @@ def run_case(case: RuleCase, rules: RuleSet) -> CaseResult:
             timeline_doc[key] = data[key]
             timeline_doc.key_positions[key] = data.where(key)
             timeline_doc.value_positions[key] = data.value_where(key)
+    # A local rule's cases run for its authority unless they say otherwise.
+    default_authority = None
+    if "authority" not in data:
+        default_authority = next((r.authority for r in rules.rules if r.id == case.rule), None)
     try:
         timeline = timeline_from_data(timeline_doc, [], case.file, rules.vocabulary)
-        report = evaluate_case(timeline, rules)
+        report = evaluate_case(timeline, rules, authority=default_authority)
     except (TimelineError, RuleFileError) as error:
         return CaseResult(case, tuple(str(p) for p in error.problems), ())
     findings = tuple(f for f in report.findings if f.rule == case.rule)
