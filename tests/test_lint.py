@@ -70,51 +70,51 @@ def test_a_truncated_file_is_a_syntax_error_at_its_last_line(rules_copy: Path) -
 
 
 def test_a_repeated_key_is_caught_on_its_line(rules_copy: Path) -> None:
-    mutate(rules_copy, WT, 63, "title:", "title: Again\n    title:")
-    assert (WT, 64, "E003") in codes_at(rules_copy)
+    mutate(rules_copy, WT, 64, "title:", "title: Again\n    title:")
+    assert (WT, 65, "E003") in codes_at(rules_copy)
 
 
 def test_a_misspelt_event_type_is_caught_with_a_suggestion(rules_copy: Path) -> None:
-    mutate(rules_copy, WT, 66, "strategy_discussion", "strategy_discusion")
+    mutate(rules_copy, WT, 67, "strategy_discussion", "strategy_discusion")
     (problem,) = [p for p in lint(rules_copy).problems if p.code == "E330"]
-    assert (problem.line, problem.column) == (66, 21)
+    assert (problem.line, problem.column) == (67, 21)
     assert problem.hint == "did you mean 'strategy_discussion'?"
 
 
 def test_a_removed_source_is_caught_on_its_version(rules_copy: Path) -> None:
-    mutate(rules_copy, WT, 80, "source:", None)
-    assert (WT, 79, "E320") in codes_at(rules_copy)
+    mutate(rules_copy, WT, 81, "source:", None)
+    assert (WT, 80, "E320") in codes_at(rules_copy)
 
 
 def test_an_inverted_in_force_period_is_caught(rules_copy: Path) -> None:
     mutate(
-        rules_copy, WT, 79, "{from: 2015-03-26, until: 2018-07-04}", "{from: 2018-07-04, until: 2015-03-26}"
+        rules_copy, WT, 80, "{from: 2015-03-26, until: 2018-07-04}", "{from: 2018-07-04, until: 2015-03-26}"
     )
     found = codes_at(rules_copy)
-    assert (WT, 79, "E310") in found
+    assert (WT, 80, "E310") in found
 
 
 def test_overlapping_editions_are_caught(rules_copy: Path) -> None:
-    mutate(rules_copy, WT, 79, "until: 2018-07-04", "until: 2019-01-01")
+    mutate(rules_copy, WT, 80, "until: 2018-07-04", "until: 2019-01-01")
     assert any(code == "E312" and file == WT for file, _, code in codes_at(rules_copy))
 
 
 def test_an_unknown_key_gets_a_did_you_mean(rules_copy: Path) -> None:
-    mutate(rules_copy, WT, 63, "title:", "titel:")
+    mutate(rules_copy, WT, 64, "title:", "titel:")
     problems = {p.code: p for p in lint(rules_copy).problems}
-    assert problems["E301"].hint == "did you mean 'title'?" and problems["E301"].line == 63
+    assert problems["E301"].hint == "did you mean 'title'?" and problems["E301"].line == 64
 
 
 def test_a_bad_attribute_value_is_caught(rules_copy: Path) -> None:
-    mutate(rules_copy, WT, 66, "section47: true", "section47: maybe")
-    assert (WT, 66, "E332") in codes_at(rules_copy)
+    mutate(rules_copy, WT, 67, "section47: true", "section47: maybe")
+    assert (WT, 67, "E332") in codes_at(rules_copy)
 
 
 def test_a_renamed_rule_id_is_caught_both_ways(rules_copy: Path) -> None:
-    mutate(rules_copy, WT, 62, "england.icpc-within-15-working-days", "england.icpc-in-15-working-days")
+    mutate(rules_copy, WT, 63, "england.icpc-within-15-working-days", "england.icpc-in-15-working-days")
     found = codes_at(rules_copy)
     assert ("published-ids.yaml", 7, "E351") in found
-    assert (WT, 62, "E352") in found
+    assert (WT, 63, "E352") in found
 
 
 def test_a_local_pack_replacing_a_missing_national_rule_is_caught(rules_copy: Path) -> None:
@@ -133,29 +133,29 @@ def test_a_local_pack_replacing_a_missing_national_rule_is_caught(rules_copy: Pa
 
 
 def test_every_problem_in_every_file_is_reported_in_one_run(rules_copy: Path) -> None:
-    mutate(rules_copy, WT, 66, "strategy_discussion", "strategy_discusion")
+    mutate(rules_copy, WT, 67, "strategy_discussion", "strategy_discusion")
     mutate(
-        rules_copy, WT, 79, "{from: 2015-03-26, until: 2018-07-04}", "{from: 2018-07-04, until: 2015-03-26}"
+        rules_copy, WT, 80, "{from: 2015-03-26, until: 2018-07-04}", "{from: 2018-07-04, until: 2015-03-26}"
     )
-    mutate(rules_copy, "england/complaints.yaml", 9, "10 working days", "10 workdays")
+    mutate(rules_copy, "england/complaints.yaml", 10, "10 working days", "10 workdays")
     found = codes_at(rules_copy)
-    assert {(WT, 66, "E330"), (WT, 79, "E310"), ("england/complaints.yaml", 9, "E305")} <= found
+    assert {(WT, 67, "E330"), (WT, 80, "E310"), ("england/complaints.yaml", 10, "E305")} <= found
 
 
 def test_output_formats_carry_real_lines(rules_copy: Path) -> None:
-    mutate(rules_copy, WT, 66, "strategy_discussion", "strategy_discusion")
+    mutate(rules_copy, WT, 67, "strategy_discussion", "strategy_discusion")
     text = run("lint", str(rules_copy))
     assert text.returncode == 1
-    assert f"{rules_copy / WT}:66:21: error[E330] rules[2].trigger.type: unknown event type" in text.stdout
+    assert f"{rules_copy / WT}:67:21: error[E330] rules[2].trigger.type: unknown event type" in text.stdout
     github = run("lint", str(rules_copy), "--format", "github").stdout
-    assert f"::error file={rules_copy / WT},line=66,col=21,title=E330::" in github
+    assert f"::error file={rules_copy / WT},line=67,col=21,title=E330::" in github
     junit = ElementTree.fromstring(run("lint", str(rules_copy), "--format", "junit").stdout)
     assert junit.get("failures") == "1"
     sarif = json.loads(run("lint", str(rules_copy), "--format", "sarif").stdout)
     (result,) = sarif["runs"][0]["results"]
-    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 66, "startColumn": 21}
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 67, "startColumn": 21}
     report = json.loads(run("lint", str(rules_copy), "--format", "json").stdout)
-    assert report["problems"][0]["line"] == 66
+    assert report["problems"][0]["line"] == 67
 
 
 def test_an_unreadable_folder_exits_2(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_rule_tests_report_failures_with_file_and_line(rules_copy: Path) -> None
     tests.write_text(text.replace("- {status: met, due: 2023-12-27}", "- {status: met, due: 2023-12-28}", 1))
     result = run("test", str(rules_copy))
     assert result.returncode == 1
-    assert f"FAILED {tests}:2: A stage 1 response on the 10th working day" in result.stdout
+    assert f"FAILED {tests}:3: A stage 1 response on the 10th working day" in result.stdout
     assert "due expected '2023-12-28', got '2023-12-27'" in result.stdout
     assert result.stdout.strip().splitlines()[-1].endswith("passed, 1 failed")
     junit = ElementTree.fromstring(run("test", str(rules_copy), "--format", "junit").stdout)
@@ -224,12 +224,12 @@ def test_the_schemas_accept_every_shipped_file() -> None:
 
 
 STRUCTURAL = [
-    (66, "strategy_discussion", "strategy_discusion"),
-    (66, "section47: true", "section47: maybe"),
-    (63, "title:", "titel:"),
-    (68, "15 working days", "15 workdays"),
+    (67, "strategy_discussion", "strategy_discusion"),
+    (67, "section47: true", "section47: maybe"),
+    (64, "title:", "titel:"),
+    (69, "15 working days", "15 workdays"),
     (
-        80,
+        81,
         'source: {<<: *wt-icpc, edition: "2015"}',
         "source: {document: X, section: '1', evidence: recalled}",
     ),
