@@ -35,7 +35,8 @@ def test_the_guides_pack_lints_clean_and_its_tests_pass(tmp_path: Path) -> None:
     shutil.copytree(REPO / "rules" / "england", tmp_path / "england")
     shutil.copy(REPO / "rules" / "vocabulary.yaml", tmp_path / "vocabulary.yaml")
     published = tmp_path / "published-ids.yaml"
-    national = (REPO / "rules" / "published-ids.yaml").read_text().split("published:\n", 1)[1]
+    listed = (REPO / "rules" / "published-ids.yaml").read_text().split("published:\n", 1)[1].splitlines()
+    national = "".join(line + "\n" for line in listed if line.strip().startswith("- england."))
     published.write_text(published.read_text() + national)
     result = lint(tmp_path)
     assert result.errors == [], "\n".join(map(str, result.errors))

@@ -23,7 +23,9 @@ BASE = "https://safeguarding-timescales.invalid/schemas/"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 PERIOD = {
     "type": "string",
-    "pattern": r"^\d+ (working days?|calendar days?|days?|weeks?|calendar months?|months?)$",
+    "pattern": (
+        r"^\d+ (working days?|calendar days?|days?( \(unit not stated\))?|weeks?|calendar months?|months?)$"
+    ),
     "description": "A number and a unit; 'days' alone means the source does not say which kind",
 }
 ID = {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"}
@@ -42,10 +44,16 @@ def _value(attribute: Attribute) -> dict[str, Any]:
 def _pattern_for(vocabulary: Vocabulary, allow_for: bool) -> dict[str, Any]:
     options = []
     for name, event_type in sorted(vocabulary.types.items()):
-        where = {
-            a: {"anyOf": [_value(spec), {"type": "array", "items": _value(spec), "minItems": 1}]}
-            for a, spec in event_type.attributes.items()
-        }
+        where = {}
+        for a, spec in event_type.attributes.items():
+            one_or_more = [_value(spec), {"type": "array", "items": _value(spec), "minItems": 1}]
+            negated = {
+                "type": "object",
+                "required": ["not"],
+                "additionalProperties": False,
+                "properties": {"not": {"anyOf": one_or_more}},
+            }
+            where[a] = {"anyOf": [*one_or_more, negated]}
         properties: dict[str, Any] = {
             "type": {"const": name},
             "where": {"type": "object", "properties": where, "additionalProperties": False},

@@ -129,7 +129,11 @@ def _published_ids(root: Path, rules: RuleSet) -> list[Problem]:
 def _unclear_units(rules: RuleSet) -> list[Problem]:
     found: list[Problem] = []
     for rule in rules.rules:
-        unclear = {v.period.describe() for v in rule.versions if v.period.unit is Unit.DAYS_UNSTATED}
+        unclear = {
+            v.period.describe()
+            for v in rule.versions
+            if v.period.unit is Unit.DAYS_UNSTATED and not v.period.unstated_on_purpose
+        }
         for text in sorted(unclear):
             found.append(
                 problem(
@@ -140,7 +144,8 @@ def _unclear_units(rules: RuleSet) -> list[Problem]:
                     field=rule.id,
                     code="W301",
                     severity="warning",
-                    hint="write 'working days' or 'calendar days' if the source says which",
+                    hint="write 'working days' or 'calendar days' if the source says which, "
+                "or '... days (unit not stated)' if it does not",
                 )
             )
     return found

@@ -600,8 +600,9 @@ def _pattern(
     if error:
         check.add(value, "type", f"{here}.type", error, "E330", hint)
         return None
+    negated: dict[str, frozenset[str]] = {}
     where = (
-        _where(value, "where", f"{here}.", event_type, vocabulary, check)
+        _where(value, "where", f"{here}.", event_type, vocabulary, check, negated=negated)
         if "where" in value
         else MappingProxyType({})
     )
@@ -613,36 +614,50 @@ def _pattern(
             )
         else:
             for_trigger = True
-    return EventPattern(event_type, where, for_trigger)
+    return EventPattern(event_type, where, for_trigger, MappingProxyType(negated))
 
 
 def _where(
-    data: LMap, key: str, path: str, event_type: str, vocabulary: Vocabulary, check: _Checker
+    data: LMap,
+    key: str,
+    path: str,
+    event_type: str,
+    vocabulary: Vocabulary,
+    check: _Checker,
+    *,
+    negated: dict[str, frozenset[str]] | None = None,
 ) -> MappingProxyType[str, frozenset[str]]:
+    """Attribute conditions: `{outcome: plan}`, `{response: [nfa, early_help]}`, or
+    `{procedure: {not: corporate}}` (collected into ``negated`` when the caller allows it)."""
     value = data.get(key)
     if not isinstance(value, LMap):
         check.add(data, key, f"{path}{key}", "expected attribute conditions such as {outcome: plan}", "E303")
         return MappingProxyType({})
     result: dict[str, frozenset[str]] = {}
     for attribute, raw in value.items():
+        here = f"{path}{key}.{attribute}"
+        refuse = False
+        if isinstance(raw, LMap):
+            if set(raw) != {"not"} or negated is None:
+                check.add(value, attribute, here, "the only condition form is {not: value}", "E303")
+                continue
+            refuse, raw = True, raw["not"]
         raws = list(raw) if isinstance(raw, LSeq) else [raw]
         allowed: set[str] = set()
         for item in raws:
             if not isinstance(item, str):
-                check.add(
-                    value,
-                    attribute,
-                    f"{path}{key}.{attribute}",
-                    "expected a value or a list of values",
-                    "E303",
-                )
+                check.add(value, attribute, here, "expected a value or a list of values", "E303")
                 continue
             normalised, error, hint = vocabulary.check_attribute(event_type, attribute, item)
             if error:
-                check.add(value, attribute, f"{path}{key}.{attribute}", error, "E332", hint)
+                check.add(value, attribute, here, error, "E332", hint)
             elif normalised is not None:
                 allowed.add(normalised)
-        result[attribute] = frozenset(allowed)
+        if refuse:
+            assert negated is not None
+            negated[attribute] = frozenset(allowed)
+        else:
+            result[attribute] = frozenset(allowed)
     return MappingProxyType(result)
 
 

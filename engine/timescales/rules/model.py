@@ -30,6 +30,8 @@ class EventPattern:
     type: str
     where: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
     for_trigger: bool = False
+    #: Attribute values the event must *not* have (an absent attribute passes): `{not: corporate}`.
+    where_not: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
 
     def matches(self, event: Event, trigger: Event | None = None) -> bool:
         if event.type != self.type:
@@ -37,10 +39,14 @@ class EventPattern:
         for attribute, allowed in self.where.items():
             if event.attributes.get(attribute) not in allowed:
                 return False
+        for attribute, refused in self.where_not.items():
+            if event.attributes.get(attribute) in refused:
+                return False
         return not (self.for_trigger and (trigger is None or event.refers_to != trigger.id))
 
     def describe(self) -> str:
         conditions = [f"{k} = {' or '.join(sorted(v))}" for k, v in self.where.items()]
+        conditions += [f"{k} not {' or '.join(sorted(v))}" for k, v in self.where_not.items()]
         if self.for_trigger:
             conditions.append("for the trigger")
         return self.type + (f" ({', '.join(conditions)})" if conditions else "")

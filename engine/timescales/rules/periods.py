@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..calendar import WorkingCalendar, add_calendar_days, add_weeks
 
@@ -38,11 +38,20 @@ _UNIT_WORDS = {
     "months": Unit.CALENDAR_MONTHS,
 }
 _PERIOD = re.compile(r"(\d+)\s+([a-z ]+?)")
+#: Written after "days" to say the source itself leaves the kind of day open (silences lint W301).
+UNSTATED_MARK = " (unit not stated)"
 
 
 def parse_period(text: str) -> Period:
-    """Parse ``"15 working days"``; raise ``ValueError`` saying what is accepted."""
-    match = _PERIOD.fullmatch(text.strip())
+    """Parse ``"15 working days"``; raise ``ValueError`` saying what is accepted.
+
+    ``"15 days (unit not stated)"`` is the same as ``"15 days"`` but says the author means it.
+    """
+    text = text.strip()
+    acknowledged = text.endswith(UNSTATED_MARK)
+    if acknowledged:
+        text = text[: -len(UNSTATED_MARK)]
+    match = _PERIOD.fullmatch(text)
     if not match or match.group(2) not in _UNIT_WORDS:
         raise ValueError(
             f"cannot read the period {text!r}: write a number and one of working days, "
@@ -53,13 +62,17 @@ def parse_period(text: str) -> Period:
     singular = match.group(2).endswith(("day", "week", "month"))
     if (amount == 1) != singular:
         raise ValueError(f"{text!r}: write '1 working day' but '2 working days'")
-    return Period(amount, unit)
+    if acknowledged and unit is not Unit.DAYS_UNSTATED:
+        raise ValueError(f"'{UNSTATED_MARK.strip()}' goes only after 'days'")
+    return Period(amount, unit, acknowledged)
 
 
 @dataclass(frozen=True)
 class Period:
     amount: int
     unit: Unit
+    #: For "days": the author wrote "(unit not stated)", so the unclear unit is deliberate.
+    unstated_on_purpose: bool = field(default=False, compare=False)
 
     def readings(self) -> tuple[Unit, ...]:
         """The units to evaluate: both kinds of day when the source leaves it unclear."""
