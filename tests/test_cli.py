@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-TIMELINES = sorted((REPO / "timelines").glob("*.yaml"))
+TIMELINES = sorted((REPO / "timelines").rglob("*.yaml"))
 COMMAND = str(Path(sys.executable).parent / "timescales")
 
 
@@ -32,7 +32,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("timeline", TIMELINES, ids=lambda p: p.name)
+@pytest.mark.parametrize("timeline", TIMELINES, ids=lambda p: p.relative_to(REPO / "timelines").as_posix())
 def test_example_timeline_matches_its_golden_report(timeline: Path) -> None:
     result = run("check", str(timeline.relative_to(REPO)), "--format", "json")
     assert result.returncode in (0, 1), result.stderr

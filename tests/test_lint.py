@@ -218,7 +218,7 @@ def test_the_schemas_accept_every_shipped_file() -> None:
     ]
     for path in files:
         assert schema_errors(path) == [], path
-    for timeline in (REPO / "timelines").glob("*.yaml"):
+    for timeline in (REPO / "timelines").rglob("*.yaml"):
         data = yaml.load(timeline.read_text(), Loader=_Yaml12Loader)
         jsonschema.validate(data, SCHEMAS["timeline.schema.json"])
 
@@ -243,3 +243,13 @@ def test_lint_and_the_schema_agree_on_structural_mistakes(
     mutate(rules_copy, WT, line, old, new)
     assert schema_errors(rules_copy / WT), "the schema accepted a mistake lint refuses"
     assert [p for p in lint(rules_copy).errors if Path(p.file).name == "working-together.yaml"]
+
+
+def test_the_rule_catalogue_in_docs_is_current() -> None:
+    from timescales.catalogue import render as render_catalogue
+    from timescales.rules.loader import load_rules
+
+    committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == render_catalogue(load_rules()), (
+        "docs/rules.md is stale: python -m timescales.catalogue"
+    )

@@ -215,6 +215,11 @@ def timeline_schema(vocabulary: Vocabulary) -> dict[str, Any]:
             "nation": {"enum": ["england", "wales", "scotland", "northern-ireland"]},
             "as_of": DATE,
             "children": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "skip_rules": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "minLength": 1},
+                "description": "Rules this chronology cannot support, each with the reason",
+            },
             "events": {"type": "array", "items": {"$ref": "#/$defs/event"}},
         },
         "$defs": {"event": _event_schema(vocabulary)},

@@ -66,6 +66,9 @@ class Timeline:
     left_out: tuple[str, ...] = ()
     #: The case's place among the cases of its source (a census file's children), for ordering.
     order: int = 0
+    #: Rules this chronology cannot support, each with the reason (a decision gives no visit dates):
+    #: they are not evaluated, and the report says so.
+    skip_rules: Mapping[str, str] = field(default_factory=dict)
     #: The event types the source records completely (a census has no minutes or complaints).
     #: Rules expecting another type cannot be judged from it and are not evaluated. None: all.
     recorded_types: frozenset[str] | None = None

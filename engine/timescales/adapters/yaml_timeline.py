@@ -13,7 +13,7 @@ from ..vocabulary import Vocabulary, did_you_mean
 from ..yamlsource import LMap, LSeq, parse_yaml, read_yaml_file
 from .events import RawEvent, build_event, check_case_links, duplicate_ids
 
-TOP_LEVEL_KEYS = ("case", "authority", "nation", "as_of", "children", "events")
+TOP_LEVEL_KEYS = ("case", "authority", "nation", "as_of", "children", "skip_rules", "events")
 AUTHORITY_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
 
@@ -88,6 +88,27 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
         report("children", "`children` must be a list of names", "E202")
         children = ("",)
 
+    skip_rules: dict[str, str] = {}
+    raw_skip = data.get("skip_rules")
+    if raw_skip is not None:
+        if not isinstance(raw_skip, LMap):
+            report("skip_rules", "`skip_rules` maps a rule id to the reason it cannot be checked", "E202")
+        else:
+            for rule_id, reason in raw_skip.items():
+                if not isinstance(reason, str) or not reason.strip():
+                    line, col = raw_skip.where(rule_id)
+                    problems.append(
+                        problem(
+                            file,
+                            "give the reason this rule cannot be checked",
+                            line=line,
+                            column=col,
+                            field=f"skip_rules.{rule_id}",
+                            code="E223",
+                        )
+                    )
+                else:
+                    skip_rules[rule_id] = reason
     events: list[Event] = []
     raw_events = data.get("events")
     if not isinstance(raw_events, LSeq):
@@ -137,6 +158,7 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
     assert isinstance(case, str)
     return Timeline(
         case=case,
+        skip_rules=skip_rules,
         events=tuple(events),
         children=children,
         authority=authority,

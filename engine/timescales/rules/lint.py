@@ -145,7 +145,7 @@ def _unclear_units(rules: RuleSet) -> list[Problem]:
                     code="W301",
                     severity="warning",
                     hint="write 'working days' or 'calendar days' if the source says which, "
-                "or '... days (unit not stated)' if it does not",
+                    "or '... days (unit not stated)' if it does not",
                 )
             )
     return found
