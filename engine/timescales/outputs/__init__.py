@@ -39,7 +39,30 @@ class Writer(Protocol):
     ) -> None: ...
 
 
-class JsonWriter:
+class _StreamWriter:
+    """What every writer shares: a case is rendered, then emitted; nothing to add at the end."""
+
+    def render(self, report: CaseReport) -> str:
+        raise NotImplementedError
+
+    def emit(self, rendered: str) -> None:
+        raise NotImplementedError
+
+    def case(self, report: CaseReport) -> None:
+        self.emit(self.render(report))
+
+    def finish(
+        self,
+        summary: Summary,
+        packs: tuple[PackRef, ...],
+        left_out: tuple[str, ...],
+        notes: tuple[str, ...] = (),
+        measures: dict[str, Any] | None = None,
+    ) -> None:
+        return None
+
+
+class JsonWriter(_StreamWriter):
     """The ``timescales/report/1`` document, written case by case."""
 
     def __init__(self, out: TextIO):
@@ -60,9 +83,6 @@ class JsonWriter:
     def emit(self, rendered: str) -> None:
         self.out.write(("\n    " if self.first else ",\n    ") + rendered)
         self.first = False
-
-    def case(self, report: CaseReport) -> None:
-        self.emit(self.render(report))
 
     def finish(
         self,
@@ -138,7 +158,7 @@ def finding_row(f: Finding) -> dict[str, Any]:
     }
 
 
-class CsvWriter:
+class CsvWriter(_StreamWriter):
     """One row per finding, for spreadsheets; notes and totals are not part of a CSV."""
 
     def __init__(self, out: TextIO):
@@ -157,19 +177,6 @@ class CsvWriter:
     def emit(self, rendered: str) -> None:
         self.out.write(rendered)
 
-    def case(self, report: CaseReport) -> None:
-        self.emit(self.render(report))
-
-    def finish(
-        self,
-        summary: Summary,
-        packs: tuple[PackRef, ...],
-        left_out: tuple[str, ...],
-        notes: tuple[str, ...] = (),
-        measures: dict[str, Any] | None = None,
-    ) -> None:
-        return None
-
 
 _STATUS_STYLE = {
     Status.MET: "green",
@@ -180,7 +187,7 @@ _STATUS_STYLE = {
 }
 
 
-class TextWriter:
+class TextWriter(_StreamWriter):
     """A table per case for people: breaches and open deadlines first-class, each explained."""
 
     def __init__(self, out: TextIO, show_all: bool = False, colour: bool | None = None):
@@ -225,9 +232,6 @@ class TextWriter:
 
     def emit(self, rendered: str) -> None:
         self.console.file.write(rendered)
-
-    def case(self, report: CaseReport) -> None:
-        self.emit(self.render(report))
 
     def _case(self, report: CaseReport) -> None:
         shown = [

@@ -31,7 +31,7 @@ from ..evaluation import evaluate_case
 from ..findings import Finding
 from ..vocabulary import did_you_mean
 from ..yamlsource import LMap, LSeq, read_yaml_file
-from .loader import _pack_files, test_files
+from .loader import Checker, pack_files, test_files
 from .model import RuleSet
 
 CASE_KEYS = ("name", "rule", "as_of", "authority", "nation", "children", "events", "expect")
@@ -68,7 +68,7 @@ def collect_cases(rules: RuleSet, roots: list[Path] | None = None) -> Iterator[R
     cases: list[RuleCase] = []
     known_rules = {r.id for r in rules.rules}
     for root in roots or [Path(r) for r in rules.roots]:
-        for pack_file in _pack_files(root):
+        for pack_file in pack_files(root):
             for path in test_files(pack_file):
                 cases.extend(_read_test_file(path, known_rules, problems))
     if problems:
@@ -87,81 +87,31 @@ def _read_test_file(path: Path, known_rules: set[str], problems: list[Problem]) 
         return []
     found: list[RuleCase] = []
     items: LSeq = data["tests"]
+    check = Checker(file, problems)
     for index, item in enumerate(items):
-        line, col = items.where(index)
         here = f"tests[{index}]"
         if not isinstance(item, LMap):
-            problems.append(
-                problem(file, "a test case is a mapping", line=line, column=col, field=here, code="E400")
-            )
+            check.add(items, index, here, "a test case is a mapping", "E400")
             continue
-        for key in item:
-            if key not in CASE_KEYS:
-                k_line, k_col = item.where(key)
-                problems.append(
-                    problem(
-                        file,
-                        f"unknown key {key!r}",
-                        line=k_line,
-                        column=k_col,
-                        field=f"{here}.{key}",
-                        code="E401",
-                        hint=did_you_mean(key, CASE_KEYS),
-                    )
-                )
+        check.keys(item, CASE_KEYS, f"{here}.")
         for key in ("name", "rule", "as_of", "events", "expect"):
             if key not in item:
-                problems.append(
-                    problem(
-                        file, f"missing `{key}`", line=line, column=col, field=f"{here}.{key}", code="E402"
-                    )
-                )
+                check.add(item, key, f"{here}.{key}", f"missing `{key}`", "E402")
         rule = item.get("rule")
         if isinstance(rule, str) and rule not in known_rules:
-            r_line, r_col = item.where("rule")
-            problems.append(
-                problem(
-                    file,
-                    f"no rule {rule!r}",
-                    line=r_line,
-                    column=r_col,
-                    field=f"{here}.rule",
-                    code="E403",
-                    hint=did_you_mean(rule, known_rules),
-                )
+            check.add(
+                item, "rule", f"{here}.rule", f"no rule {rule!r}", "E403", did_you_mean(rule, known_rules)
             )
         expect = item.get("expect")
-        if isinstance(expect, LSeq):
-            for e_index, entry in enumerate(expect):
-                e_line, e_col = expect.where(e_index)
-                if not isinstance(entry, LMap):
-                    problems.append(
-                        problem(
-                            file,
-                            "an expected finding is a mapping",
-                            line=e_line,
-                            column=e_col,
-                            field=f"{here}.expect[{e_index}]",
-                            code="E404",
-                        )
-                    )
-                    continue
-                for key in entry:
-                    if key not in EXPECT_KEYS:
-                        k_line, k_col = entry.where(key)
-                        problems.append(
-                            problem(
-                                file,
-                                f"unknown key {key!r}",
-                                line=k_line,
-                                column=k_col,
-                                field=f"{here}.expect[{e_index}].{key}",
-                                code="E401",
-                                hint=did_you_mean(key, EXPECT_KEYS),
-                            )
-                        )
+        for e_index, entry in enumerate(expect if isinstance(expect, LSeq) else ()):
+            if not isinstance(entry, LMap):
+                check.add(
+                    expect, e_index, f"{here}.expect[{e_index}]", "an expected finding is a mapping", "E404"
+                )
+                continue
+            check.keys(entry, EXPECT_KEYS, f"{here}.expect[{e_index}].")
         if isinstance(item.get("name"), str) and isinstance(rule, str):
-            found.append(RuleCase(item["name"], rule, file, line, item))
+            found.append(RuleCase(item["name"], rule, file, items.where(index)[0], item))
     return found
 
 

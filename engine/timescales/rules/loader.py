@@ -63,7 +63,7 @@ EVIDENCE = ("verified", "restated", "seed")
 ID_PART = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
-class _Checker:
+class Checker:
     """Collects problems for one file, each located by a mapping and a key."""
 
     def __init__(self, file: str, problems: list[Problem]):
@@ -154,7 +154,7 @@ def load_rules(*paths: str | Path) -> RuleSet:
         if not root.is_dir():
             problems.append(problem(str(root), "not a folder of rule packs", code="E300"))
             continue
-        for pack_file in _pack_files(root):
+        for pack_file in pack_files(root):
             pack = _load_pack(pack_file, vocabulary, problems)
             if pack is not None:
                 packs.append(pack)
@@ -177,7 +177,7 @@ def _vocabulary_for(roots: Iterable[Path], problems: list[Problem]) -> Vocabular
         return None
 
 
-def _pack_files(root: Path) -> list[Path]:
+def pack_files(root: Path) -> list[Path]:
     if (root / "pack.yaml").is_file():
         return [root / "pack.yaml"]
     return sorted(root.rglob("pack.yaml"))
@@ -202,7 +202,7 @@ def _load_pack(pack_file: Path, vocabulary: Vocabulary, problems: list[Problem])
     problems.extend(parse_problems)
     if parse_problems:
         return None
-    check = _Checker(file, problems)
+    check = Checker(file, problems)
     if not isinstance(data, LMap):
         check.add(None, None, "", "a pack file must be a mapping with `pack:` and `title:`", "E300")
         return None
@@ -262,7 +262,7 @@ def _load_rule_file(
     problems.extend(parse_problems)
     if parse_problems:
         return []
-    check = _Checker(str(path), problems)
+    check = Checker(str(path), problems)
     if not isinstance(data, LMap) or not isinstance(data.get("rules"), LSeq):
         check.add(
             data if isinstance(data, LMap) else None,
@@ -286,7 +286,7 @@ def _load_rule_file(
 
 
 def _load_rule(
-    data: LMap, path: str, pack_id: str, authority: str | None, vocabulary: Vocabulary, check: _Checker
+    data: LMap, path: str, pack_id: str, authority: str | None, vocabulary: Vocabulary, check: Checker
 ) -> Rule | None:
     before = len(check.problems)
     check.keys(data, RULE_KEYS, path)
@@ -367,7 +367,7 @@ def _load_rule(
     )
 
 
-def _triggers(data: LMap, path: str, vocabulary: Vocabulary, check: _Checker) -> tuple[EventPattern, ...]:
+def _triggers(data: LMap, path: str, vocabulary: Vocabulary, check: Checker) -> tuple[EventPattern, ...]:
     """`trigger:` is one event pattern or a list of them (any one starts the clock)."""
     value = data.get("trigger")
     if isinstance(value, LSeq):
@@ -383,7 +383,7 @@ def _triggers(data: LMap, path: str, vocabulary: Vocabulary, check: _Checker) ->
 
 
 def _versions(
-    data: LMap, path: str, expects: EventPattern | None, vocabulary: Vocabulary, check: _Checker
+    data: LMap, path: str, expects: EventPattern | None, vocabulary: Vocabulary, check: Checker
 ) -> list[RuleVersion]:
     raw_versions = data.get("versions")
     if not isinstance(raw_versions, LSeq) or not raw_versions:
@@ -469,7 +469,7 @@ def _versions(
     return versions
 
 
-def _source(raw: LMap, vpath: str, check: _Checker) -> Source | None:
+def _source(raw: LMap, vpath: str, check: Checker) -> Source | None:
     data = raw.get("source")
     if not isinstance(data, LMap):
         check.add(
@@ -505,7 +505,7 @@ def _source(raw: LMap, vpath: str, check: _Checker) -> Source | None:
 
 
 def _direction(
-    raw: LMap, rule: LMap, vpath: str, path: str, check: _Checker
+    raw: LMap, rule: LMap, vpath: str, path: str, check: Checker
 ) -> tuple[str | None, Period | None]:
     """``within`` or ``at_least_before``, on the version or else on the rule (exactly one)."""
     for data, p in ((raw, vpath), (rule, path)):
@@ -528,7 +528,7 @@ def _direction(
 
 
 def _extension(
-    raw: LMap, rule: LMap, vpath: str, path: str, vocabulary: Vocabulary, check: _Checker
+    raw: LMap, rule: LMap, vpath: str, path: str, vocabulary: Vocabulary, check: Checker
 ) -> Extension | None:
     data, p = (raw, vpath) if "extension" in raw else (rule, path)
     value = data.get("extension")
@@ -550,7 +550,7 @@ def _repeat(
     path: str,
     expects: EventPattern | None,
     vocabulary: Vocabulary,
-    check: _Checker,
+    check: Checker,
 ) -> Repeat | None:
     data, p = (raw, vpath) if "repeat" in raw else (rule, path)
     value = data.get("repeat")
@@ -572,7 +572,7 @@ def _pattern(
     key: Any,
     path: str,
     vocabulary: Vocabulary,
-    check: _Checker,
+    check: Checker,
     *,
     allow_for: bool,
     label: str | None = None,
@@ -623,7 +623,7 @@ def _where(
     path: str,
     event_type: str,
     vocabulary: Vocabulary,
-    check: _Checker,
+    check: Checker,
     *,
     negated: dict[str, frozenset[str]] | None = None,
 ) -> MappingProxyType[str, frozenset[str]]:
