@@ -83,27 +83,31 @@ def evaluate_case(
         )
     judge = Judge(timeline.case, selection.calendar, rules.vocabulary, day)
     findings: list[Finding] = []
-    known = {r.id for r in rules.rules}
-    unknown = sorted(set(timeline.skip_rules) - known)
-    if unknown:
-        raise TimescalesError(
-            [
-                problem(
-                    timeline.source or timeline.case,
-                    f"skip_rules names no rule {rule!r}",
-                    field=f"skip_rules.{rule}",
-                    code="E242",
-                )
-                for rule in unknown
-            ]
+    judged = selection.rules
+    if timeline.skip_rules:
+        unknown = sorted(set(timeline.skip_rules) - rules.rule_ids)
+        if unknown:
+            raise TimescalesError(
+                [
+                    problem(
+                        timeline.source or timeline.case,
+                        f"skip_rules names no rule {rule!r}",
+                        field=f"skip_rules.{rule}",
+                        code="E242",
+                    )
+                    for rule in unknown
+                ]
+            )
+        notes.extend(
+            f"Not checked: {rule_id} ({reason})." for rule_id, reason in sorted(timeline.skip_rules.items())
         )
-    for rule_id, reason in sorted(timeline.skip_rules.items()):
-        notes.append(f"Not checked: {rule_id} ({reason}).")
-    judged = [
-        r for r in selection.rules if timeline.can_judge(r.expects.type) and r.id not in timeline.skip_rules
-    ]
+        judged = tuple(r for r in judged if r.id not in timeline.skip_rules)
+    if timeline.recorded_types is not None:
+        judged = tuple(r for r in judged if timeline.can_judge(r.expects.type))
     for child in timeline.children:
-        events = [e for e in timeline.events_for(child) if e.date <= day]
+        events = timeline.events_for(child)
+        if later:
+            events = [e for e in events if e.date <= day]
         for obligation in evaluator.obligations(child, events, judged, selection.calendar):
             findings.append(judge.finding(obligation))
     return CaseReport(

@@ -87,10 +87,14 @@ class Judge:
             period = version.extension.to
         units = period.readings()
         trigger_day = ob.trigger.date
+        met_by = ob.met_by
         if len(units) == 1:  # the common case: one reading of the period
             unit = units[0]
             due = period.shift(trigger_day, self.calendar, unit, sign)
-            status = _status(ob.met_by, ob.cancelled_by, due, self.as_of)
+            if met_by is not None:
+                status = Status.MET if met_by.date <= due else Status.LATE
+            else:
+                status = _status(None, ob.cancelled_by, due, self.as_of)
             statuses: tuple[tuple[Unit, dt.date, Status], ...] = ((unit, due, status),)
         else:
             statuses = tuple(
@@ -135,22 +139,24 @@ class Judge:
                 self.calendar.working_days_between(due, self.as_of), calendar_days_between(due, self.as_of)
             )
 
+        trigger = ob.trigger
+        # Positional, in field order: this runs once per deadline of every case.
         return Finding(
-            case=self.case,
-            child=ob.child,
-            rule=rule.id,
-            title=rule.title,
-            status=status,
-            trigger=EventRef(ob.trigger.id, ob.trigger.type, ob.trigger.date),
-            expects=rule.expects.type,
-            due=due,
-            met_by=EventRef(ob.met_by.id, ob.met_by.type, ob.met_by.date) if ob.met_by else None,
-            late_by=late_by,
-            uncertain=bool(uncertain),
-            source=version.source.ref,
-            explainer=_Explanation(self, ob, period, unit, due, status, late_by, statuses),
-            uncertain_because=tuple(uncertain),
-            occurrence=ob.occurrence,
+            self.case,
+            ob.child,
+            rule.id,
+            rule.title,
+            status,
+            EventRef(trigger.id, trigger.type, trigger.date),
+            rule.expects.type,
+            due,
+            EventRef(met_by.id, met_by.type, met_by.date) if met_by is not None else None,
+            late_by,
+            bool(uncertain),
+            version.source.ref,
+            _Explanation(self, ob, period, unit, due, status, late_by, statuses),
+            tuple(uncertain),
+            ob.occurrence,
         )
 
     def explain(

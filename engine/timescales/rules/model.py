@@ -123,7 +123,10 @@ class Rule:
     line: int | None = None
 
     def is_triggered_by(self, event: Event) -> bool:
-        return any(pattern.matches(event) for pattern in self.triggers)
+        triggers = self.triggers
+        if len(triggers) == 1:  # the common case, on the hot path
+            return triggers[0].matches(event)
+        return any(pattern.matches(event) for pattern in triggers)
 
     @cached_property
     def trigger_types(self) -> frozenset[str]:
@@ -131,10 +134,17 @@ class Rule:
 
     def version_on(self, day: dt.date) -> RuleVersion | None:
         """The version in force on ``day`` (the trigger's date), if any."""
-        for version in self.versions:
-            if version.in_force_on(day):
-                return version
-        return None
+        cache = self._versions_by_day
+        if day in cache:
+            return cache[day]
+        found = next((v for v in self.versions if v.in_force_on(day)), None)
+        cache[day] = found
+        return found
+
+    @cached_property
+    def _versions_by_day(self) -> dict[dt.date, RuleVersion | None]:
+        """Memo of version_on: trigger dates repeat across cases (bounded by the days in use)."""
+        return {}
 
     @cached_property
     def event_types(self) -> frozenset[str]:
@@ -200,6 +210,10 @@ class RuleSet:
     @property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(r for p in self.packs for r in p.rules)
+
+    @cached_property
+    def rule_ids(self) -> frozenset[str]:
+        return frozenset(r.id for p in self.packs for r in p.rules)
 
     def rule(self, rule_id: str) -> Rule:
         for candidate in self.rules:

@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..calendar import WorkingCalendar, add_calendar_days, add_weeks
 
@@ -76,6 +77,10 @@ class Period:
 
     def readings(self) -> tuple[Unit, ...]:
         """The units to evaluate: both kinds of day when the source leaves it unclear."""
+        return self._readings
+
+    @cached_property
+    def _readings(self) -> tuple[Unit, ...]:
         if self.unit is Unit.DAYS_UNSTATED:
             return (Unit.WORKING_DAYS, Unit.CALENDAR_DAYS)
         return (self.unit,)
