@@ -111,3 +111,30 @@ def test_cli_refuses_a_bad_as_of_date() -> None:
     result = _run("check", str(BAD / "two-cases.csv"), "--as-of", "31/03/2024")
     assert result.returncode == 2
     assert "YYYY-MM-DD" in result.stderr
+
+
+def test_a_json_timeline_gives_the_same_findings_as_its_yaml(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import yaml
+
+    source = Path(__file__).resolve().parent.parent / "timelines" / "liverpool-2023-0042.yaml"
+    data = yaml.safe_load(source.read_text())
+    data["as_of"] = str(data["as_of"])
+    for event in data["events"]:
+        event["date"] = str(event["date"])
+    as_json = tmp_path / "case.json"
+    as_json.write_text(json.dumps(data, indent=2))
+    rules = timescales.load_rules()
+    as_of = dt.date(2024, 3, 31)
+    from_yaml = timescales.check(timescales.load_timeline(source), rules, as_of=as_of).findings
+    from_json = timescales.check(timescales.load_timeline(as_json), rules, as_of=as_of).findings
+    assert [f.to_dict() for f in from_yaml] == [f.to_dict() for f in from_json]
+
+
+def test_json_timeline_errors_carry_lines(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    event = '{"id": "a", "type": "referal", "date": "2024-01-01"}'
+    path.write_text('{\n  "case": "J-1",\n  "events": [\n    ' + event + "\n  ]\n}\n")
+    (only,) = _problems(path)
+    assert (only.line, only.field, only.hint) == (4, "events[0].type", "did you mean 'referral'?")

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-TIMELINES = sorted((REPO / "timelines").rglob("*.yaml"))
+TIMELINES = sorted([*(REPO / "timelines").rglob("*.yaml"), *(REPO / "timelines").rglob("*.csv")])
+#: CSV exports carry no as-of date of their own.
+CSV_AS_OF = "2024-03-31"
 COMMAND = str(Path(sys.executable).parent / "timescales")
 
 
@@ -34,7 +36,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("timeline", TIMELINES, ids=lambda p: p.relative_to(REPO / "timelines").as_posix())
 def test_example_timeline_matches_its_golden_report(timeline: Path) -> None:
-    result = run("check", str(timeline.relative_to(REPO)), "--format", "json")
+    extra = ["--as-of", CSV_AS_OF] if timeline.suffix == ".csv" else []
+    result = run("check", str(timeline.relative_to(REPO)), "--format", "json", *extra)
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
     golden = timeline.with_name(timeline.stem + ".expected.json")
@@ -121,3 +124,25 @@ def test_parallel_census_run_gives_the_same_report(tmp_path: Path) -> None:
     assert one.returncode == two.returncode
     assert one.stdout == two.stdout
     assert json.loads(one.stdout)["summary"]["cases"] == 1200
+
+
+def test_html_report_explains_and_escapes(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = run("check", "timelines/liverpool-2023-0042.yaml", "--format", "html", "--output", str(out))
+    assert result.returncode == 1, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "Strategy discussion Mon 6 Nov 2023 (day 0); 15 working days later is Mon 27 Nov 2023." in page
+    assert "&#34;a maximum of 15 days&#34;" in page  # a rule title's quotes, escaped
+    assert "<strong>16 breaches</strong>" in page
+
+
+def test_junit_report_fails_one_test_per_breach() -> None:
+    from xml.etree import ElementTree
+
+    result = run("check", "timelines/liverpool-2023-0042.yaml", "--format", "junit")
+    suites = ElementTree.fromstring(result.stdout)
+    (suite,) = suites.findall("testsuite")
+    report = json.loads(run("check", "timelines/liverpool-2023-0042.yaml", "--format", "json").stdout)
+    assert int(suite.get("failures", "0")) == report["summary"]["breaches"]
+    assert int(suite.get("tests", "0")) == report["summary"]["findings"]

@@ -28,7 +28,7 @@ from .common import authority_option, load_rule_dirs, parse_as_of, progress_bar,
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "csv"]),
+    type=click.Choice(["text", "json", "csv", "html", "junit"]),
     default="text",
     show_default=True,
     help="Report format.",

@@ -323,4 +323,8 @@ def make_writer(fmt: str, out: TextIO, *, show_all: bool = False, colour: bool |
         return CsvWriter(out)
     if fmt == "text":
         return TextWriter(out, show_all=show_all, colour=colour)
+    if fmt in ("html", "junit"):
+        from .pages import HtmlWriter, JunitWriter
+
+        return HtmlWriter(out) if fmt == "html" else JunitWriter(out)
     raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,113 @@
+"""HTML and JUnit reports of an evaluation (`timescales check --format html|junit`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TextIO
+from xml.sax.saxutils import escape, quoteattr
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..findings import CaseReport, PackRef, Summary
+from ..measures import measures_lines
+from . import _StreamWriter
+
+
+class HtmlWriter(_StreamWriter):
+    """A standalone page for people: one table per case, each deadline explained and cited."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.env = Environment(
+            loader=PackageLoader("timescales.outputs", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.case_template = self.env.get_template("report_case.html.j2")
+
+    def start(self, as_of: dt.date | None, excluded_rules: tuple[str, ...]) -> None:
+        self.out.write(
+            self.env.get_template("report_start.html.j2").render(as_of=as_of, excluded=excluded_rules)
+        )
+
+    def render(self, report: CaseReport) -> str:
+        return self.case_template.render(case=report)
+
+    def emit(self, rendered: str) -> None:
+        self.out.write(rendered)
+
+    def finish(
+        self,
+        summary: Summary,
+        packs: tuple[PackRef, ...],
+        left_out: tuple[str, ...],
+        notes: tuple[str, ...] = (),
+        measures: dict[str, Any] | None = None,
+    ) -> None:
+        self.out.write(
+            self.env.get_template("report_finish.html.j2").render(
+                summary=summary.to_dict(),
+                packs=packs,
+                left_out=left_out,
+                notes=notes,
+                measures_lines=measures_lines(measures) if measures else [],
+            )
+        )
+
+
+class JunitWriter(_StreamWriter):
+    """JUnit XML for CI dashboards: a test suite per case, a test per deadline; breaches fail."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def start(self, as_of: dt.date | None, excluded_rules: tuple[str, ...]) -> None:
+        self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="timescales check">\n')
+
+    def render(self, report: CaseReport) -> str:
+        failures = len(report.breaches)
+        lines = [
+            f'  <testsuite name={quoteattr(report.case)} tests="{len(report.findings)}" '
+            f'failures="{failures}">'
+        ]
+        for f in report.findings:
+            name = quoteattr(f"{f.child}: {f.title} (due {f.due})")
+            if f.is_breach:
+                lines.append(f"    <testcase name={name} classname={quoteattr(f.rule)}>")
+                lines.append(
+                    f"      <failure message={quoteattr(f.status.value)}>{escape(f.explanation)}</failure>"
+                )
+                lines.append("    </testcase>")
+            elif f.status.value in ("pending", "cancelled"):
+                lines.append(
+                    f"    <testcase name={name} classname={quoteattr(f.rule)}>"
+                    f"<skipped message={quoteattr(f.status.value)}/></testcase>"
+                )
+            else:
+                lines.append(f"    <testcase name={name} classname={quoteattr(f.rule)}/>")
+        lines.append("  </testsuite>\n")
+        return "\n".join(lines)
+
+    def emit(self, rendered: str) -> None:
+        self.out.write(rendered)
+
+    def finish(
+        self,
+        summary: Summary,
+        packs: tuple[PackRef, ...],
+        left_out: tuple[str, ...],
+        notes: tuple[str, ...] = (),
+        measures: dict[str, Any] | None = None,
+    ) -> None:
+        if left_out:
+            self.out.write(
+                f'  <testsuite name="left out" tests="{len(left_out)}" failures="{len(left_out)}">\n'
+            )
+            for line in left_out:
+                self.out.write(
+                    f'    <testcase name={quoteattr(line)}><failure message="could not be read"/>'
+                    "</testcase>\n"
+                )
+            self.out.write("  </testsuite>\n")
+        self.out.write("</testsuites>\n")
