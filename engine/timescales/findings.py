@@ -284,10 +284,6 @@ class _Fixed:
         return self.text
 
 
-def fixed_explanation(text: str) -> Explainer:
-    return _Fixed(text)
-
-
 def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """The stable order of SPEC.md: case, child, due date, rule."""
     return tuple(sorted(findings, key=Finding.sort_key))

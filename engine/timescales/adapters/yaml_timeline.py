@@ -10,7 +10,7 @@ from ..calendar import NATIONS, parse_iso_date
 from ..errors import Problem, TimelineError, problem
 from ..timeline import Event, Timeline
 from ..vocabulary import Vocabulary, did_you_mean
-from ..yamlsource import LMap, LSeq, parse_yaml, read_yaml_file
+from ..yamlsource import LMap, LSeq, read_yaml_file
 from .events import RawEvent, build_event, check_case_links, duplicate_ids
 
 TOP_LEVEL_KEYS = ("case", "authority", "nation", "as_of", "children", "skip_rules", "events")
@@ -20,11 +20,6 @@ AUTHORITY_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 def read_yaml_timeline(path: Path, vocabulary: Vocabulary) -> Timeline:
     data, problems = read_yaml_file(path)
     return timeline_from_data(data, problems, str(path), vocabulary)
-
-
-def timeline_from_text(text: str, file: str, vocabulary: Vocabulary) -> Timeline:
-    data, problems = parse_yaml(text, file)
-    return timeline_from_data(data, problems, file, vocabulary)
 
 
 def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary: Vocabulary) -> Timeline:

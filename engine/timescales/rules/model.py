@@ -221,9 +221,6 @@ class RuleSet:
                 return candidate
         raise KeyError(rule_id)
 
-    def authorities(self) -> tuple[str, ...]:
-        return tuple(sorted({p.authority for p in self.packs if p.authority}))
-
     def select(self, nation: str = "england", authority: str | None = None) -> RuleSelection:
         """National packs of ``nation`` plus the local packs of ``authority``.
 
