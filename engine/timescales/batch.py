@@ -27,7 +27,7 @@ from .errors import TimescalesError
 from .evaluation import Evaluator, evaluate_case, get_evaluator
 from .findings import CaseReport, PackRef, Summary
 from .measures import Measures
-from .outputs import Writer
+from .outputs import RunTotals, Writer
 from .rules.model import RuleSet
 from .timeline import Timeline
 
@@ -163,11 +163,13 @@ def run_check(
                 progress(1)
     result.summary.left_out = len(result.left_out)
     writer.finish(
-        result.summary,
-        tuple(result.packs.values()),
-        tuple(result.left_out),
-        tuple(result.notes),
-        result.measures.to_dict(),
+        RunTotals(
+            result.summary,
+            tuple(result.packs.values()),
+            tuple(result.left_out),
+            tuple(result.notes),
+            result.measures.to_dict(),
+        )
     )
     return result
 

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from rich.console import Console
@@ -21,6 +22,17 @@ from ..findings import REPORT_SCHEMA, CaseReport, Finding, PackRef, Status, Summ
 from ..measures import measures_lines
 
 
+@dataclass(frozen=True)
+class RunTotals:
+    """What a writer learns at the end of a run."""
+
+    summary: Summary
+    packs: tuple[PackRef, ...]
+    left_out: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    measures: dict[str, Any] | None = None
+
+
 class Writer(Protocol):
     """Streams a report. ``render`` is pure (it may run in a worker process); ``emit`` writes what
     ``render`` made, in order; ``case`` does both."""
@@ -29,14 +41,7 @@ class Writer(Protocol):
     def render(self, report: CaseReport) -> str: ...
     def emit(self, rendered: str) -> None: ...
     def case(self, report: CaseReport) -> None: ...
-    def finish(
-        self,
-        summary: Summary,
-        packs: tuple[PackRef, ...],
-        left_out: tuple[str, ...],
-        notes: tuple[str, ...] = (),
-        measures: dict[str, Any] | None = None,
-    ) -> None: ...
+    def finish(self, totals: RunTotals) -> None: ...
 
 
 class _StreamWriter:
@@ -51,14 +56,7 @@ class _StreamWriter:
     def case(self, report: CaseReport) -> None:
         self.emit(self.render(report))
 
-    def finish(
-        self,
-        summary: Summary,
-        packs: tuple[PackRef, ...],
-        left_out: tuple[str, ...],
-        notes: tuple[str, ...] = (),
-        measures: dict[str, Any] | None = None,
-    ) -> None:
+    def finish(self, totals: RunTotals) -> None:
         return None
 
 
@@ -84,20 +82,14 @@ class JsonWriter(_StreamWriter):
         self.out.write(("\n    " if self.first else ",\n    ") + rendered)
         self.first = False
 
-    def finish(
-        self,
-        summary: Summary,
-        packs: tuple[PackRef, ...],
-        left_out: tuple[str, ...],
-        notes: tuple[str, ...] = (),
-        measures: dict[str, Any] | None = None,
-    ) -> None:
+    def finish(self, totals: RunTotals) -> None:
         self.out.write("\n  ],\n" if not self.first else "],\n")
+        measures = totals.measures
         tail: dict[str, Any] = {
-            "rule_packs": [p.to_dict() for p in packs],
-            "notes": list(notes),
-            "left_out": list(left_out),
-            "summary": summary.to_dict() | ({"measures": measures} if measures else {}),
+            "rule_packs": [p.to_dict() for p in totals.packs],
+            "notes": list(totals.notes),
+            "left_out": list(totals.left_out),
+            "summary": totals.summary.to_dict() | ({"measures": measures} if measures else {}),
         }
         body = json.dumps(tail, indent=2, ensure_ascii=False)
         self.out.write(body[2:] + "\n")  # drop the opening "{\n": the document is already open
@@ -279,15 +271,10 @@ class TextWriter(_StreamWriter):
         for note in report.notes:
             self.console.print(f"  [yellow]Note:[/] {escape(note)}", soft_wrap=True)
 
-    def finish(
-        self,
-        summary: Summary,
-        packs: tuple[PackRef, ...],
-        left_out: tuple[str, ...],
-        notes: tuple[str, ...] = (),
-        measures: dict[str, Any] | None = None,
-    ) -> None:
+    def finish(self, totals: RunTotals) -> None:
         self.console.print()
+        summary, packs, left_out = totals.summary, totals.packs, totals.left_out
+        notes, measures = totals.notes, totals.measures
         counts = ", ".join(f"{summary.by_status.get(s.value, 0)} {s.value}" for s in Status)
         self.console.print(
             f"[bold]{summary.cases} case{'s' if summary.cases != 1 else ''}, "

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TextIO
+from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..findings import CaseReport, PackRef, Summary
+from ..findings import CaseReport
 from ..measures import measures_lines
-from . import _StreamWriter
+from . import RunTotals, _StreamWriter
 
 
 class HtmlWriter(_StreamWriter):
@@ -37,21 +37,14 @@ class HtmlWriter(_StreamWriter):
     def emit(self, rendered: str) -> None:
         self.out.write(rendered)
 
-    def finish(
-        self,
-        summary: Summary,
-        packs: tuple[PackRef, ...],
-        left_out: tuple[str, ...],
-        notes: tuple[str, ...] = (),
-        measures: dict[str, Any] | None = None,
-    ) -> None:
+    def finish(self, totals: RunTotals) -> None:
         self.out.write(
             self.env.get_template("report_finish.html.j2").render(
-                summary=summary.to_dict(),
-                packs=packs,
-                left_out=left_out,
-                notes=notes,
-                measures_lines=measures_lines(measures) if measures else [],
+                summary=totals.summary.to_dict(),
+                packs=totals.packs,
+                left_out=totals.left_out,
+                notes=totals.notes,
+                measures_lines=measures_lines(totals.measures) if totals.measures else [],
             )
         )
 
@@ -92,14 +85,8 @@ class JunitWriter(_StreamWriter):
     def emit(self, rendered: str) -> None:
         self.out.write(rendered)
 
-    def finish(
-        self,
-        summary: Summary,
-        packs: tuple[PackRef, ...],
-        left_out: tuple[str, ...],
-        notes: tuple[str, ...] = (),
-        measures: dict[str, Any] | None = None,
-    ) -> None:
+    def finish(self, totals: RunTotals) -> None:
+        left_out = totals.left_out
         if left_out:
             self.out.write(
                 f'  <testsuite name="left out" tests="{len(left_out)}" failures="{len(left_out)}">\n'
