@@ -214,6 +214,12 @@ def _run_parallel(
         return
     if first is None:
         return
+    if isinstance(first, Timeline):
+        # Build the working-day index once here; forked workers inherit it instead of each building it.
+        calendar = rules.select(first.nation, options.authority or first.authority).calendar
+        anchor = first.as_of or options.as_of or options.default_as_of
+        if anchor is not None:
+            calendar.working_days_between(anchor - dt.timedelta(days=3 * 366), anchor)
     context = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(prefix="timescales-") as folder:
         spools = [str(Path(folder) / f"shard-{k}.txt") for k in range(jobs)]

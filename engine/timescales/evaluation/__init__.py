@@ -103,7 +103,8 @@ def evaluate_case(
         )
         judged = tuple(r for r in judged if r.id not in timeline.skip_rules)
     if timeline.recorded_types is not None:
-        judged = tuple(r for r in judged if timeline.can_judge(r.expects.type))
+        recorded = selection.judgeable(timeline.recorded_types)
+        judged = recorded if judged is selection.rules else tuple(r for r in judged if r in recorded)
     for child in timeline.children:
         events = timeline.events_for(child)
         if later:

@@ -189,6 +189,17 @@ class RuleSelection:
     excluded: tuple[Rule, ...]
     calendar: WorkingCalendar
     packs: tuple[Pack, ...]
+    _judgeable: dict[frozenset[str], tuple[Rule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def judgeable(self, recorded_types: frozenset[str]) -> tuple[Rule, ...]:
+        """The rules whose expected event a source recording only ``recorded_types`` can show."""
+        found = self._judgeable.get(recorded_types)
+        if found is None:
+            found = tuple(r for r in self.rules if r.expects.type in recorded_types)
+            self._judgeable[recorded_types] = found
+        return found
 
 
 class RuleSet:

@@ -38,6 +38,14 @@ _UNIT_WORDS = {
     "month": Unit.CALENDAR_MONTHS,
     "months": Unit.CALENDAR_MONTHS,
 }
+#: How a period is written back in explanations ("15 working days").
+_UNIT_NOUN = {
+    Unit.WORKING_DAYS: "working day",
+    Unit.CALENDAR_DAYS: "calendar day",
+    Unit.WEEKS: "week",
+    Unit.CALENDAR_MONTHS: "calendar month",
+    Unit.DAYS_UNSTATED: "day",
+}
 _PERIOD = re.compile(r"(\d+)\s+([a-z ]+?)")
 #: Written after "days" to say the source itself leaves the kind of day open (silences lint W301).
 UNSTATED_MARK = " (unit not stated)"
@@ -86,15 +94,8 @@ class Period:
         return (self.unit,)
 
     def describe(self, unit: Unit | None = None) -> str:
-        unit = unit or self.unit
-        words = {
-            Unit.WORKING_DAYS: "working day",
-            Unit.CALENDAR_DAYS: "calendar day",
-            Unit.WEEKS: "week",
-            Unit.CALENDAR_MONTHS: "calendar month",
-            Unit.DAYS_UNSTATED: "day",
-        }[unit]
-        return f"{self.amount} {words}{'' if self.amount == 1 else 's'}"
+        word = _UNIT_NOUN[unit or self.unit]
+        return f"{self.amount} {word}{'' if self.amount == 1 else 's'}"
 
     def shift(self, day: dt.date, calendar: WorkingCalendar, unit: Unit, sign: int) -> dt.date:
         """``day`` moved by this period, forward (``sign=1``) or back (``sign=-1``), in ``unit``."""
