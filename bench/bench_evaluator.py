@@ -89,6 +89,17 @@ def stream(count: int, rules: timescales.RuleSet) -> int:
     return findings
 
 
+def reference_rate() -> float:
+    """A fixed pure-Python workload (dict and attribute work, like the evaluator's), in loops per
+    second. The machine runs Python at different speeds from one process to the next; printing
+    this beside the evaluator's rate shows which speed a run got, and their ratio stays steady."""
+    started = time.process_time()
+    table: dict[int, int] = {}
+    for i in range(300_000):
+        table[i & 1023] = table.get(i & 1023, 0) + (i % 7)
+    return 300_000 / (time.process_time() - started)
+
+
 def peak_memory_mb(count: int) -> float:
     """Peak RSS of a fresh process that evaluates ``count`` cases."""
     code = (
@@ -108,14 +119,19 @@ def main() -> None:
     rules = timescales.load_rules()
     run_once(200, 0, rules, True)  # warm the calendar index and caches
     for explain in (False, True):
-        rates = []
+        rates, ratios = [], []
         for repeat in range(args.repeats):
+            reference = reference_rate()
             seconds, events, findings = run_once(args.cases, repeat + 1, rules, explain)
             rates.append(events / seconds)
+            ratios.append(events / seconds / reference)
         label = "with explanations written" if explain else "findings only (explanations on demand)"
         print(
             f"{args.cases} cases, {events} child-events, {findings} findings, {label}: "
-            f"median {statistics.median(rates):,.0f} events/s (min {min(rates):,.0f}, max {max(rates):,.0f})"
+            f"median {statistics.median(rates):,.0f} events/s "
+            f"(min {min(rates):,.0f}, max {max(rates):,.0f}); "
+            f"{statistics.median(ratios):.3f} events per reference loop "
+            f"(reference {statistics.median(rates) / statistics.median(ratios):,.0f} loops/s)"
         )
     sizes = [args.cases // 4, args.cases, args.cases * 4]
     peaks = [peak_memory_mb(size) for size in sizes]
