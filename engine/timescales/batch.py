@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import multiprocessing
+import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +34,8 @@ from .timeline import Timeline
 
 #: Children per block when a census is shared among workers.
 BLOCK = 500
+#: Below this size (about 4,000 children) starting workers costs more than it saves.
+PARALLEL_FROM_BYTES = 4_000_000
 
 
 @dataclass
@@ -141,12 +144,14 @@ def run_check(
     default_as_of: dt.date | None = None,
     authority: str | None = None,
     engine: str = "native",
-    jobs: int = 1,
+    jobs: int | None = 1,
     progress: Any = None,
 ) -> BatchResult:
     """Check every case in ``paths``, writing each case's report as soon as it is done.
 
-    ``progress``, if given, is called with the number of cases just written.
+    ``jobs``: worker processes for a census file; ``None`` means one per core for census files
+    large enough to gain from it. ``progress``, if given, is called with the number of cases just
+    written.
     """
     options = CheckOptions(as_of, default_as_of, authority, engine)
     evaluator = get_evaluator(engine)
@@ -154,8 +159,9 @@ def run_check(
     excluded = tuple(sorted({r.id for r in rules.rules if r.draft is not None}))
     writer.start(as_of, excluded)
     for path in paths:
-        if jobs > 1 and path.is_file() and is_census(path):
-            _run_parallel(path, rules, writer, options, jobs, result, progress)
+        workers = _workers_for(path, jobs)
+        if workers > 1:
+            _run_parallel(path, rules, writer, options, workers, result, progress)
             continue
         for report in _check_items(_items(path, rules, None), rules, options, evaluator, result):
             writer.case(report)
@@ -175,6 +181,15 @@ def run_check(
 
 
 # -- parallel census runs ----------------------------------------------------------------------
+
+
+def _workers_for(path: Path, jobs: int | None) -> int:
+    if not (path.is_file() and is_census(path)):
+        return 1
+    if jobs is not None:
+        return jobs
+    return (os.cpu_count() or 1) if path.stat().st_size >= PARALLEL_FROM_BYTES else 1
+
 
 _WORKER: dict[str, Any] = {}
 

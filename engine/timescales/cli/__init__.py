@@ -6,13 +6,13 @@ Exit codes: 0 clean (no breach, lint/test clean); 1 breaches found (or lint/test
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 import click
 
 from ..errors import TimescalesError
 from .check import check
+from .common import fail
 from .lint import lint
 from .rules import rules
 from .test import test_command
@@ -30,15 +30,8 @@ cli.add_command(lint)
 cli.add_command(test_command)
 
 
-def report_error(error: TimescalesError) -> None:
-    """Every problem on its own line, `file:line:column: field: message (hint)`, on stderr."""
-    for item in error.problems:
-        click.echo(f"error: {item}", err=True)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="timescales", standalone_mode=True)
-    except TimescalesError as error:  # pragma: no cover - commands catch their own
-        report_error(error)
-        sys.exit(2)
+    except TimescalesError as error:  # the commands report their own; this is the safety net
+        fail(error)

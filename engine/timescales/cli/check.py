@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
@@ -42,7 +41,7 @@ from .common import authority_option, load_rule_dirs, parse_as_of, progress_bar,
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes for large census files. Default: one per core.",
+    help="Worker processes for a census file. Default: one per core for large files.",
 )
 def check(
     paths: tuple[Path, ...],
@@ -73,7 +72,6 @@ def check(
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         writer = make_writer(fmt, out, show_all=show_all, colour=None if output is None else False)
-        workers = jobs or os.cpu_count() or 1
         with progress_bar() as advance:
             result = run_check(
                 paths,
@@ -83,7 +81,7 @@ def check(
                 default_as_of=default_as_of,
                 authority=authority,
                 engine=engine,
-                jobs=workers,
+                jobs=jobs,
                 progress=advance,
             )
     finally:

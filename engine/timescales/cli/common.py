@@ -20,6 +20,7 @@ from ..rules.model import RuleSet
 
 
 def fail(error: TimescalesError) -> NoReturn:
+    """Every problem on its own line, `error: file:line:column: field: message (hint)`; exit 2."""
     for item in error.problems:
         click.echo(f"error: {item}", err=True)
     sys.exit(2)
