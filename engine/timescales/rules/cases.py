@@ -31,7 +31,8 @@ from ..evaluation import evaluate_case
 from ..findings import Finding
 from ..vocabulary import did_you_mean
 from ..yamlsource import LMap, LSeq, read_yaml_file
-from .loader import Checker, pack_files, test_files
+from .checker import Checker
+from .loader import pack_files, test_files
 from .model import RuleSet
 
 CASE_KEYS = ("name", "rule", "as_of", "authority", "nation", "children", "events", "expect")
