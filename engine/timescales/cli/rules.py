@@ -86,7 +86,7 @@ def rules(rule_dirs: tuple[Path, ...], authority: str | None, nation: str, fmt: 
         json.dump([rule_record(r) for r in chosen], sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     table = Table(expand=False)
     for column in ("Rule", "Period", "In force", "Source"):
         table.add_column(column, overflow="fold")
