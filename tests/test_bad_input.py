@@ -138,3 +138,11 @@ def test_json_timeline_errors_carry_lines(tmp_path: Path) -> None:
     path.write_text('{\n  "case": "J-1",\n  "events": [\n    ' + event + "\n  ]\n}\n")
     (only,) = _problems(path)
     assert (only.line, only.field, only.hint) == (4, "events[0].type", "did you mean 'referral'?")
+
+
+def test_a_date_outside_the_calendar_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text("case: OLD-1\nevents:\n  - {id: a, type: referral, date: 1850-01-02}\n")
+    (only,) = _problems(path)
+    assert (only.line, only.field, only.code) == (3, "events[0].date", "E203")
+    assert "outside the years the bank-holiday calendars cover (1872 to 2099)" in only.message

@@ -54,16 +54,23 @@ _MONTH = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def parse_iso_date(text: str) -> Date:
-    """Parse ``YYYY-MM-DD`` and nothing else (never "now", never 01/05/2024).
+    """Parse ``YYYY-MM-DD`` and nothing else (never "now", never 01/05/2024), in the years the
+    calendar covers (so a deadline can always be computed from it).
 
     Raises ``ValueError`` with a message fit for a user.
     """
     if not _ISO_DATE.fullmatch(text):
         raise ValueError(f"expected a date written YYYY-MM-DD, got {text!r}")
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a real date") from None
+    if not FIRST_YEAR <= day.year < LAST_YEAR:
+        raise ValueError(
+            f"{text!r} is outside the years the bank-holiday calendars cover "
+            f"({FIRST_YEAR} to {LAST_YEAR - 1})"
+        )
+    return day
 
 
 def human_date(day: Date) -> str:
