@@ -229,3 +229,16 @@ def test_two_rule_sets_in_one_process_do_not_interfere() -> None:
     b = timescales.check(_timeline(events), LOCAL, as_of=dt.date(2023, 8, 1))
     assert {f.rule for f in a.findings} == {"england.icpc-within-15-working-days"}
     assert {f.rule for f in b.findings} == {"national.icpc-15"}
+
+
+def test_a_trigger_before_a_rule_was_in_force_is_reported_as_not_checked() -> None:
+    events = [
+        {"id": "r", "type": "referral", "date": "2012-05-01"},
+        {"id": "c", "type": "complaint_received", "date": "2012-05-01", "stage": "1"},
+    ]
+    report = timescales.check(_timeline(events), SHIPPED, as_of=dt.date(2012, 12, 31))
+    assert {f.rule for f in report.findings} == {"england.complaint-stage-1-within-10-working-days"}
+    notes = report.cases[0].notes
+    expected = "was not in force on the date of r (2012-05-01)."
+    assert f"Not checked: england.assessment-within-45-working-days {expected}" in notes
+    assert any(n.startswith("Not checked: england.referral-decision-within-1-working-day") for n in notes)

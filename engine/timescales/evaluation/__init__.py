@@ -105,12 +105,18 @@ def evaluate_case(
     if timeline.recorded_types is not None:
         recorded = selection.judgeable(timeline.recorded_types)
         judged = recorded if judged is selection.rules else tuple(r for r in judged if r in recorded)
+    not_in_force: dict[str, list[Event]] = {}
     for child in timeline.children:
         events = timeline.events_for(child)
         if later:
             events = [e for e in events if e.date <= day]
+        if events:
+            _note_not_in_force(judged, events, not_in_force)
         for obligation in evaluator.obligations(child, events, judged, selection.calendar):
             findings.append(judge.finding(obligation))
+    for rule_id, triggers in not_in_force.items():
+        dates = ", ".join(f"{e.id} ({e.date.isoformat()})" for e in triggers)
+        notes.append(f"Not checked: {rule_id} was not in force on the date of {dates}.")
     return CaseReport(
         case=timeline.case,
         as_of=day,
@@ -122,6 +128,22 @@ def evaluate_case(
         notes=(*timeline.left_out, *notes),
         order=timeline.order,
     )
+
+
+def _note_not_in_force(rules: Sequence[Rule], events: list[Event], found: dict[str, list[Event]]) -> None:
+    """Triggers that start no clock because their rule was not in force on their date."""
+    first_day, last_day = events[0].date, events[-1].date
+    for rule in rules:
+        start, stop = rule.in_force_span
+        if first_day >= start and (stop is None or last_day < stop):
+            continue  # every event falls inside the rule's span: nothing to note
+        for event in events:
+            if (event.date < start or (stop is not None and event.date >= stop)) and rule.is_triggered_by(
+                event
+            ):
+                seen = found.setdefault(rule.id, [])
+                if event not in seen:
+                    seen.append(event)
 
 
 def evaluate_stream(

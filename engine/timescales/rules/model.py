@@ -142,6 +142,14 @@ class Rule:
         return found
 
     @cached_property
+    def in_force_span(self) -> tuple[dt.date, dt.date | None]:
+        """First day in force and the day it stops (None: still in force). The loader refuses gaps
+        between versions, so the rule is in force on every day of this span and no other."""
+        first = min(v.in_force_from for v in self.versions)
+        ends = [v.in_force_until for v in self.versions]
+        return first, (None if None in ends else max(e for e in ends if e is not None))
+
+    @cached_property
     def _versions_by_day(self) -> dict[dt.date, RuleVersion | None]:
         """Memo of version_on: trigger dates repeat across cases (bounded by the days in use)."""
         return {}
