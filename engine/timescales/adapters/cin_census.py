@@ -127,6 +127,16 @@ class _ChildReader:
             return None
         return found
 
+    def required(
+        self, element: Any, fields: dict[str, Any], name: str, path: str
+    ) -> tuple[Any, dt.date | None] | None:
+        """The element ``name`` that ``element`` must hold, with its date; reported if absent."""
+        found = fields.get(name)
+        if found is None:
+            self.report(element, f"{path}/{name}", f"a {path} group must have {name}")
+            return None
+        return found, self.date(found, f"{path}/{name}")
+
     def fields(self, element: Any) -> dict[str, Any]:
         """The element's children by local name, in one pass (the first of each name)."""
         skip = len(self.ns)
@@ -174,11 +184,10 @@ class _ChildReader:
 
     def episode(self, episode: Any, key: str) -> None:
         episode_fields = self.fields(episode)
-        referral = episode_fields.get("CINreferralDate")
-        if referral is None:
-            self.report(episode, "CINdetails/CINreferralDate", "an episode must have a CINreferralDate")
+        required = self.required(episode, episode_fields, "CINreferralDate", "CINdetails")
+        if required is None:
             return
-        referral_day = self.date(referral, "CINdetails/CINreferralDate")
+        referral, referral_day = required
         self.add(f"{key}.referral", "referral", referral_day, referral.sourceline)
         nfa = episode_fields.get("ReferralNFA")
         if nfa is not None and self.flag(nfa, "CINdetails/ReferralNFA"):
@@ -213,13 +222,10 @@ class _ChildReader:
 
     def section47(self, group: Any, key: str, icpc_days: set[dt.date]) -> None:
         group_fields = self.fields(group)
-        start = group_fields.get("S47ActualStartDate")
-        if start is None:
-            self.report(
-                group, "Section47/S47ActualStartDate", "a Section47 group must have S47ActualStartDate"
-            )
+        required = self.required(group, group_fields, "S47ActualStartDate", "Section47")
+        if required is None:
             return
-        start_day = self.date(start, "Section47/S47ActualStartDate")
+        start, start_day = required
         self.add(f"{key}.start", "strategy_discussion", start_day, start.sourceline, section47="true")
         not_required = group_fields.get("ICPCnotRequired")
         if not_required is not None and self.flag(not_required, "Section47/ICPCnotRequired"):
@@ -257,11 +263,10 @@ class _ChildReader:
 
     def plan(self, plan: Any, key: str) -> None:
         plan_fields = self.fields(plan)
-        start = plan_fields.get("CPPstartDate")
-        if start is None:
-            self.report(plan, "ChildProtectionPlans/CPPstartDate", "a plan must have CPPstartDate")
+        required = self.required(plan, plan_fields, "CPPstartDate", "ChildProtectionPlans")
+        if required is None:
             return
-        start_day = self.date(start, "ChildProtectionPlans/CPPstartDate")
+        start, start_day = required
         self.add(f"{key}.start", "cp_plan_started", start_day, start.sourceline)
         end = plan_fields.get("CPPendDate")
         end_day = self.date(end, "ChildProtectionPlans/CPPendDate") if end is not None else None

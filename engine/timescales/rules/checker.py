@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from ..calendar import parse_iso_date
 from ..errors import Problem, problem
 from ..vocabulary import did_you_mean
 from ..yamlsource import LMap, LSeq
 from .periods import Period, parse_period
+
+T = TypeVar("T")
 
 
 class Checker:
@@ -69,21 +71,20 @@ class Checker:
         return value
 
     def date(self, data: LMap, key: str, path: str, *, required: bool = True) -> dt.date | None:
+        return self._parsed(data, key, path, parse_iso_date, "E304", required)
+
+    def period(self, data: LMap, key: str, path: str) -> Period | None:
+        return self._parsed(data, key, path, parse_period, "E305", True)
+
+    def _parsed(
+        self, data: LMap, key: str, path: str, parse: Callable[[str], T], code: str, required: bool
+    ) -> T | None:
+        """The text at ``key`` read by ``parse``; a ValueError becomes a problem at the value."""
         value = self.text(data, key, path, required=required)
         if value is None:
             return None
         try:
-            return parse_iso_date(value)
+            return parse(value)
         except ValueError as exc:
-            self.add(data, key, f"{path}{key}", str(exc), "E304")
-            return None
-
-    def period(self, data: LMap, key: str, path: str) -> Period | None:
-        value = self.text(data, key, path)
-        if value is None:
-            return None
-        try:
-            return parse_period(value)
-        except ValueError as exc:
-            self.add(data, key, f"{path}{key}", str(exc), "E305")
+            self.add(data, key, f"{path}{key}", str(exc), code)
             return None
