@@ -1,6 +1,6 @@
 """Evaluator speed and memory: synthetic cases through check_many, one core.
 
-    python bench/bench_evaluator.py [--cases 20000] [--repeats 5]
+    python bench/bench_evaluator.py [--cases 20000] [--repeats 5] [--engine durable]
 
 Each synthetic case has about 20 events (a referral and decision, an assessment, a strategy
 discussion and conference, a plan with reviews, core groups, visits, minutes, a complaint with an
@@ -67,13 +67,15 @@ def cases(count: int, seed: int) -> Iterator[Timeline]:
         yield synthetic_case(number, rng)
 
 
-def run_once(count: int, seed: int, rules: timescales.RuleSet, explain: bool) -> tuple[float, int, int]:
+def run_once(
+    count: int, seed: int, rules: timescales.RuleSet, explain: bool, engine: str = "native"
+) -> tuple[float, int, int]:
     """Seconds, events and findings for evaluating ``count`` cases made beforehand."""
     made = list(cases(count, seed))
     events = sum(len(c.events) * len(c.children) for c in made)
     started = time.perf_counter()
     findings = 0
-    for report in timescales.check_many(made, rules):
+    for report in timescales.check_many(made, rules, engine=engine):
         findings += len(report.findings)
         if explain:
             for finding in report.findings:
@@ -111,12 +113,38 @@ def peak_memory_mb(count: int) -> float:
     return int(out.stdout.strip()) / 1024
 
 
+def compare_engines(count: int, repeats: int, rules: timescales.RuleSet) -> None:
+    """Native and durable on the same cases, alternating, one worker; medians and their ratio."""
+    rates: dict[str, list[float]] = {"native": [], "durable": []}
+    found: dict[str, int] = {}
+    for repeat in range(repeats):
+        for engine in rates:
+            seconds, events, findings = run_once(count, repeat + 1, rules, False, engine)
+            rates[engine].append(events / seconds)
+            found[engine] = findings
+    native, durable = (statistics.median(rates[e]) for e in ("native", "durable"))
+    print(
+        f"{count} cases, median of {repeats}: native {native:,.0f} events/s, durable {durable:,.0f} "
+        f"events/s (native/durable {native / durable:.1f}x); findings native {found['native']}, "
+        f"durable {found['durable']}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=20000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--engine",
+        choices=["native", "durable"],
+        default="native",
+        help="durable: print the native and durable engines' events/s side by side (same cases), then stop",
+    )
     args = parser.parse_args()
     rules = timescales.load_rules()
+    if args.engine == "durable":
+        compare_engines(args.cases, args.repeats, rules)
+        return
     run_once(200, 0, rules, True)  # warm the calendar index and caches
     for explain in (False, True):
         rates, ratios = [], []

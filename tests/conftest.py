@@ -7,7 +7,6 @@ import pytest
 import timescales
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")

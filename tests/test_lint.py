@@ -32,8 +32,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def rules_copy(tmp_path: Path) -> Path:
+    """The shipped rules, with a frozen copy of the Working Together file (and its tests) whose lines
+    the tests below mutate by number (the shipped file changes as editions are added)."""
     target = tmp_path / "rules"
     shutil.copytree(REPO / "rules", target)
+    frozen = Path(__file__).parent / "data" / "lint"
+    shutil.copy(frozen / "working-together.yaml", target / WT)
+    shutil.copy(frozen / "working-together.tests.yaml", target / "england" / "working-together.tests.yaml")
     return target
 
 
@@ -137,9 +142,9 @@ def test_every_problem_in_every_file_is_reported_in_one_run(rules_copy: Path) ->
     mutate(
         rules_copy, WT, 80, "{from: 2015-03-26, until: 2018-07-04}", "{from: 2018-07-04, until: 2015-03-26}"
     )
-    mutate(rules_copy, "england/complaints.yaml", 12, "10 working days", "10 workdays")
+    mutate(rules_copy, "england/complaints.yaml", 15, "10 working days", "10 workdays")
     found = codes_at(rules_copy)
-    assert {(WT, 67, "E330"), (WT, 80, "E310"), ("england/complaints.yaml", 12, "E305")} <= found
+    assert {(WT, 67, "E330"), (WT, 80, "E310"), ("england/complaints.yaml", 15, "E305")} <= found
 
 
 def test_output_formats_carry_real_lines(rules_copy: Path) -> None:
@@ -253,3 +258,99 @@ def test_the_rule_catalogue_in_docs_is_current() -> None:
     assert committed == render_catalogue(load_rules()), (
         "docs/rules.md is stale: python -m timescales.catalogue"
     )
+
+
+def _council_folder(tmp_path: Path, rules_yaml: str, pack_yaml: str | None = None) -> Path:
+    """A council's own repository: its pack only, no copy of the national pack."""
+    root = tmp_path / "council-rules"
+    pack = root / "testshire"
+    pack.mkdir(parents=True)
+    (pack / "pack.yaml").write_text(
+        pack_yaml or "pack: testshire\ntitle: T\nauthority: testshire\nextends: england\n"
+    )
+    (pack / "rules.yaml").write_text(rules_yaml)
+    return root
+
+
+LOCAL_ICPC = (
+    "rules:\n  - id: testshire.icpc\n    title: ICPC\n    replaces: england.icpc-within-15-working-days\n"
+    "    trigger: {type: strategy_discussion, where: {section47: true}}\n    expects: {type: icpc}\n"
+    "    within: 10 working days\n"
+    "    versions:\n      - in_force: {from: 2020-01-01}\n"
+    "        source: {document: T, section: '1', evidence: seed}\n"
+)
+
+
+def test_extends_england_resolves_to_the_installed_national_pack(tmp_path: Path) -> None:
+    root = _council_folder(tmp_path, LOCAL_ICPC)
+    result = lint(root)
+    assert result.errors == [], "\n".join(map(str, result.errors))
+    # Only the council's own files are linted and warned about (its rule has no test yet).
+    assert {p.code for p in result.warnings} == {"W401"}
+    assert all(str(root) in p.file for p in result.problems)
+
+
+def test_an_unknown_extends_names_the_packs_that_exist(tmp_path: Path) -> None:
+    root = _council_folder(
+        tmp_path, LOCAL_ICPC, "pack: testshire\ntitle: T\nauthority: testshire\nextends: englnd\n"
+    )
+    (found,) = [p for p in lint(root).problems if p.code == "E342"]
+    assert "installed with timescales" in found.message and "--rules" not in str(found)
+    assert found.hint == "did you mean 'england'?"
+
+
+def test_a_folder_with_its_own_england_uses_it_not_the_installed_one(tmp_path: Path) -> None:
+    root = _council_folder(tmp_path, LOCAL_ICPC)
+    own = root / "england"
+    own.mkdir()
+    (own / "pack.yaml").write_text("pack: england\ntitle: A different national pack\n")
+    problems = [p for p in lint(root).problems if p.code == "E343"]
+    # Its own england has no ICPC rule, so the local rule replaces nothing that exists.
+    assert len(problems) == 1 and "england.icpc-within-15-working-days" in problems[0].message
+
+
+def test_lint_reports_structure_overlaps_and_replaces_in_one_run(tmp_path: Path) -> None:
+    """The three waves a new author used to meet, in one run: a bad period, overlapping
+    versions and an unknown `replaces:` target, all in the same rule."""
+    rules = (
+        "rules:\n  - id: testshire.icpc\n    title: ICPC\n    replaces: england.icpc-within-15-workdays\n"
+        "    trigger: {type: strategy_discussion}\n    expects: {type: icpc}\n"
+        "    within: 10 workdays\n"
+        "    versions:\n      - in_force: {from: 2020-01-01}\n"
+        "        source: {document: T, section: '1', evidence: seed}\n"
+        "      - in_force: {from: 2021-01-01}\n"
+        "        source: {document: T, section: '2', evidence: seed}\n"
+    )
+    root = _council_folder(tmp_path, rules)
+    codes = {p.code for p in lint(root).errors}
+    assert {"E305", "E312", "E343"} <= codes
+
+
+def test_a_broken_pack_file_still_has_its_rules_checked(tmp_path: Path) -> None:
+    root = _council_folder(tmp_path, LOCAL_ICPC.replace("strategy_discussion", "strategy_discusion"))
+    (root / "testshire" / "pack.yaml").write_text("pack: testshire\ntitle: [unclosed\n")
+    codes = {p.code for p in lint(root).errors}
+    assert {"E001", "E330"} <= codes
+
+
+def test_a_repeated_key_does_not_hide_the_rest_of_the_file(tmp_path: Path) -> None:
+    rules = LOCAL_ICPC.replace("    title: ICPC\n", "    title: ICPC\n    title: again\n").replace(
+        "10 working days", "10 workdays"
+    )
+    codes = {p.code for p in lint(_council_folder(tmp_path, rules)).errors}
+    assert "E305" in codes and len(codes) == 2  # the repeated key and the bad period
+
+
+def test_a_rule_with_no_test_is_a_warning_and_strict_makes_it_fail(tmp_path: Path) -> None:
+    root = _council_folder(tmp_path, LOCAL_ICPC)
+    relaxed = run("lint", str(root))
+    assert relaxed.returncode == 0, relaxed.stdout
+    assert "warning[W401]" in relaxed.stdout and "'testshire.icpc' has no test case" in relaxed.stdout
+    strict = run("lint", str(root), "--strict")
+    assert strict.returncode == 1
+    (root / "testshire" / "rules.tests.yaml").write_text(
+        "tests:\n  - name: on time\n    rule: testshire.icpc\n    as_of: 2024-03-01\n    events:\n"
+        "      - {id: s, type: strategy_discussion, date: 2024-01-08, section47: true}\n"
+        "      - {id: c, type: icpc, date: 2024-01-22}\n    expect:\n      - {status: met}\n"
+    )
+    assert run("lint", str(root), "--strict").returncode == 0

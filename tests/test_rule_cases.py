@@ -18,9 +18,12 @@ def test_rule_case(case: RuleCase) -> None:
 
 
 def test_every_rule_has_its_boundary_cases() -> None:
-    """Each rule needs at least three cases: last compliant day, first late day, a calendar edge."""
-    counts = {r.id: 0 for r in RULES.rules}
+    """Each rule needs at least three cases: last compliant day, first late day, a calendar edge.
+
+    Draft rules are never evaluated (their silence is listed in every report), so they have none."""
+    counts = {r.id: 0 for r in RULES.rules if r.draft is None}
     for case in CASES:
-        counts[case.rule] += 1
+        if case.rule in counts:
+            counts[case.rule] += 1
     thin = {rule: n for rule, n in counts.items() if n < 3}
     assert not thin, f"rules with fewer than three test cases: {thin}"

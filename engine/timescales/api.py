@@ -1,4 +1,4 @@
-"""The Python API (SPEC.md section 6): load rules, load timelines, check them."""
+"""The Python API: load rules, load timelines, check them."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .adapters import iter_timelines, timeline_from_mapping
+from .adapters import ReadOptions, iter_timelines, timeline_from_mapping
+from .adapters.mapping import ColumnMap, load_column_map
 from .errors import TimelineError, problem
-from .evaluation import evaluate_case, evaluate_stream, get_evaluator, resolve_as_of
+from .evaluation import close_evaluator, evaluate_case, evaluate_stream, get_evaluator, resolve_as_of
 from .findings import CaseReport, PackRef, Report
 from .paths import shipped_rules_dir
 from .rules.loader import load_rules
@@ -24,16 +25,27 @@ def _vocabulary(rules: RuleSet | None) -> Vocabulary:
     return load_vocabulary(shipped_rules_dir() / "vocabulary.yaml")
 
 
-def load_timelines(source: str | Path, rules: RuleSet | None = None) -> Iterator[Timeline]:
-    """Every case in a file or folder (YAML, JSON, CSV, CIN XML), one at a time.
+def load_timelines(
+    source: str | Path,
+    rules: RuleSet | None = None,
+    *,
+    columns: str | Path | ColumnMap | None = None,
+    sheet: str | None = None,
+) -> Iterator[Timeline]:
+    """Every case in a file or folder (YAML, JSON, CSV, .xlsx, CIN XML), one at a time.
 
-    Raises :class:`TimelineError` at the first case that cannot be read; the command line instead
-    reports such cases and goes on with the rest.
+    ``columns``: a column mapping file (or a loaded :class:`ColumnMap`) for CSV and spreadsheet
+    exports with their own column names and codes; ``sheet``: the sheet of a workbook to read
+    (default: the first). Raises :class:`TimelineError` at the first case that cannot be read; the
+    command line instead reports such cases and goes on with the rest.
     """
-    for item in iter_timelines(Path(source), _vocabulary(rules)):
+    vocabulary = _vocabulary(rules)
+    column_map = load_column_map(Path(columns), vocabulary) if isinstance(columns, str | Path) else columns
+    for item in iter_timelines(Path(source), vocabulary, ReadOptions(column_map, sheet)):
         if isinstance(item, TimelineError):
             raise item
-        yield item
+        if isinstance(item, Timeline):
+            yield item
 
 
 def load_timeline(source: str | Path | Mapping[str, Any], rules: RuleSet | None = None) -> Timeline:
@@ -68,9 +80,16 @@ def check(
     authority: str | None = None,
     engine: str = "native",
 ) -> Report:
-    """Evaluate one case. ``as_of`` (or the timeline's own ``as_of``) is required: no clock is read."""
+    """Evaluate one case. ``as_of`` (or the timeline's own ``as_of``) is required: no clock is read.
+
+    ``engine``: "native" (the reference), "durable" or "both" (docs/engines.md).
+    """
     day = resolve_as_of(as_of, timeline)
-    case = evaluate_case(timeline, rules, as_of=day, authority=authority, evaluator=get_evaluator(engine))
+    evaluator = get_evaluator(engine)
+    try:
+        case = evaluate_case(timeline, rules, as_of=day, authority=authority, evaluator=evaluator)
+    finally:
+        close_evaluator(evaluator)
     selection = rules.select(timeline.nation, case.authority)
     return Report(
         day,
@@ -92,9 +111,11 @@ def check_many(
 
     Feed the case reports to :class:`timescales.Summary` for totals.
     """
-    return evaluate_stream(
-        timelines, rules, as_of=as_of, authority=authority, evaluator=get_evaluator(engine)
-    )
+    evaluator = get_evaluator(engine)
+    try:
+        yield from evaluate_stream(timelines, rules, as_of=as_of, authority=authority, evaluator=evaluator)
+    finally:
+        close_evaluator(evaluator)
 
 
 __all__ = ["check", "check_many", "load_rules", "load_timeline", "load_timelines"]

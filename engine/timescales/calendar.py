@@ -73,6 +73,11 @@ def parse_iso_date(text: str) -> Date:
     return day
 
 
+def in_calendar(day: Date) -> bool:
+    """Whether ``day`` lies in the years the bank-holiday calendars cover (as dates are read)."""
+    return FIRST_YEAR <= day.year < LAST_YEAR
+
+
 def human_date(day: Date) -> str:
     """``Mon 6 Nov 2023``: how a QA officer writes a date in a report."""
     return f"{_WEEKDAY[day.weekday()]} {day.day} {_MONTH[day.month - 1]} {day.year}"

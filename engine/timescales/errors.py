@@ -8,6 +8,7 @@ message in the user's language, an error code and, where we can guess, a hint. E
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,7 +38,21 @@ class Problem:
     def __str__(self) -> str:
         field = f"{self.field}: " if self.field else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{self.location()}: {field}{self.message}{hint}"
+        # Values from the file (an id, a `for:`) end up in these texts: one problem is one line.
+        return printable(f"{self.location()}: {field}{self.message}{hint}")
+
+
+#: Characters that must never reach a terminal or a log as they are: C0 and C1 controls (a newline
+#: forges an extra `error:` line; ESC starts ANSI sequences that retitle the window, clear the
+#: screen or make links) and the bidirectional overrides that reorder what is shown.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown escaped (``\\n``, ``\\x1b``, ``\\u202e``)."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class TimescalesError(Exception):

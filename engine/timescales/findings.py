@@ -1,4 +1,4 @@
-"""Findings and reports: what an evaluation gives back (SPEC.md section 4).
+"""Findings and reports: what an evaluation gives back (their JSON form is in docs/formats.md).
 
 All frozen; ``to_dict`` gives the stable JSON shape. Dates are ISO strings in JSON.
 """
@@ -9,7 +9,7 @@ import datetime as dt
 import enum
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
@@ -83,7 +83,8 @@ class Finding:
     """
 
     case: str
-    child: str
+    #: The child the deadline was owed to; None for a finding about the whole case (``children``).
+    child: str | None
     rule: str
     title: str
     status: Status
@@ -99,6 +100,26 @@ class Finding:
     uncertain_because: tuple[str, ...] = ()
     #: Which occurrence of a repeating rule (1 = the first interval).
     occurrence: int = 1
+    #: The columns carried from the source (team, worker, service...) of the event that started the
+    #: clock (the trigger's row of a CSV or spreadsheet, the SSD row of the trigger), as written
+    #: there. Empty when the source carries none (YAML timelines, the CIN census).
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    #: ``child`` (one finding per child) or ``case`` (one per case: complaints, Ombudsman remedies).
+    about: str = "child"
+    #: The children a case-level finding covers (a child-level finding covers its ``child``).
+    children: tuple[str, ...] = ()
+    #: The requirement this finding counts towards: the national rule a local rule restates while
+    #: both stand ("" or the rule's own id: its own requirement).
+    requirement: str = ""
+
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """The children this finding is about."""
+        return self.children if self.child is None else (self.child,)
+
+    @property
+    def requirement_id(self) -> str:
+        return self.requirement or self.rule
 
     @property
     def explanation(self) -> str:
@@ -118,13 +139,17 @@ class Finding:
         return self.status.is_breach
 
     def sort_key(self) -> tuple[str, str, dt.date, str, dt.date, int]:
-        return (self.case, self.child, self.due, self.rule, self.trigger.date, self.occurrence)
+        # Case-level findings (child None) sort before each child's.
+        return (self.case, self.child or "", self.due, self.rule, self.trigger.date, self.occurrence)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "case": self.case,
             "child": self.child,
+            "about": self.about,
+            "children": list(self.covers),
             "rule": self.rule,
+            "requirement": self.requirement_id,
             "title": self.title,
             "status": self.status.value,
             "trigger": self.trigger.to_dict(),
@@ -135,6 +160,7 @@ class Finding:
             "uncertain": self.uncertain,
             "uncertain_because": list(self.uncertain_because),
             "occurrence": self.occurrence,
+            "attributes": dict(self.attributes),
             "source": self.source.to_dict(),
             "explanation": self.explanation,
         }
@@ -184,18 +210,39 @@ class Summary:
     by_status: Counter[str] = field(default_factory=Counter)
     by_rule: dict[str, Counter[str]] = field(default_factory=dict)
     left_out: int = 0
+    #: The headline (docs/conventions.md, "Counting"): distinct late events (one late conference
+    #: for two siblings is one event), children with at least one breach, and for each requirement
+    #: breached (a national rule with the local rules that restate it) the same two figures.
+    late_events: int = 0
+    children_affected: int = 0
+    by_requirement: dict[str, Counter[str]] = field(default_factory=dict)
+    requirement_rules: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, report: CaseReport) -> None:
         self.cases += 1
         self.children += len(report.children)
+        events: dict[str, set[tuple[str, str | None]]] = {}
+        children: dict[str, set[str]] = {}
         for finding in report.findings:
             self.findings += 1
             self.by_status[finding.status.value] += 1
             self.by_rule.setdefault(finding.rule, Counter())[finding.status.value] += 1
             if finding.is_breach:
                 self.breaches += 1
+                requirement = finding.requirement_id
+                self.requirement_rules.setdefault(requirement, set()).add(finding.rule)
+                met_by = finding.met_by.id if finding.met_by is not None else None
+                events.setdefault(requirement, set()).add((finding.trigger.id, met_by))
+                children.setdefault(requirement, set()).update(finding.covers)
             if finding.uncertain:
                 self.uncertain += 1
+        if events:
+            for requirement, late in events.items():
+                counts = self.by_requirement.setdefault(requirement, Counter())
+                counts["late_events"] += len(late)
+                counts["children_affected"] += len(children[requirement])
+                self.late_events += len(late)
+            self.children_affected += len(set().union(*children.values()))
 
     def merge(self, other: Summary) -> None:
         self.cases += other.cases
@@ -206,18 +253,35 @@ class Summary:
         self.by_status.update(other.by_status)
         for rule, counts in other.by_rule.items():
             self.by_rule.setdefault(rule, Counter()).update(counts)
+        self.late_events += other.late_events
+        self.children_affected += other.children_affected
+        for requirement, counts in other.by_requirement.items():
+            self.by_requirement.setdefault(requirement, Counter()).update(counts)
+        for requirement, rules in other.requirement_rules.items():
+            self.requirement_rules.setdefault(requirement, set()).update(rules)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "cases": self.cases,
             "children": self.children,
             "findings": self.findings,
+            "requirements_breached": len(self.by_requirement),
+            "late_events": self.late_events,
+            "children_affected": self.children_affected,
             "breaches": self.breaches,
             "uncertain": self.uncertain,
             "left_out": self.left_out,
             "by_status": {s.value: self.by_status.get(s.value, 0) for s in Status},
             "by_rule": {
                 rule: {s.value: c.get(s.value, 0) for s in Status} for rule, c in sorted(self.by_rule.items())
+            },
+            "by_requirement": {
+                requirement: {
+                    "rules": sorted(self.requirement_rules[requirement]),
+                    "late_events": counts["late_events"],
+                    "children_affected": counts["children_affected"],
+                }
+                for requirement, counts in sorted(self.by_requirement.items())
             },
         }
 
@@ -285,5 +349,5 @@ class _Fixed:
 
 
 def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """The stable order of SPEC.md: case, child, due date, rule."""
+    """The stable report order: case, child, due date, rule."""
     return tuple(sorted(findings, key=Finding.sort_key))

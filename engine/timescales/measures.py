@@ -1,8 +1,11 @@
 """DfE-style timeliness measures over a batch, to compare a council with the national figures.
 
 * **ICPC timeliness** (DfE Children in Need statistics, table C4): working days from the start of
-  each section 47 enquiry to its initial conference, banded 0-10, 11-15, 16-20, 21+. Only a
-  conference on or after the enquiry's start counts, as the DfE excludes those dated before.
+  each section 47 enquiry to its initial conference, banded 0-10, 11-15, 16-20, 21+. The anchor is
+  the ICPC rule's own: each of its findings pairs the strategy discussion that started the clock
+  with the conference that met it, so the measure and the findings table never disagree; every
+  other clock of the rule (ended without a conference, overdue, not yet due) is an enquiry
+  "without a conference".
 * **Assessment duration** (table C2): working days from the assessment's start to its
   authorisation, banded as the DfE bands them (same day, 1-10, ... 41-45, 46-50, 51-60, 61+).
 * **Reviews on time**: review conferences due in the batch that were held by their due date.
@@ -70,23 +73,48 @@ class Measures:
     def add(self, timeline: Timeline, report: CaseReport, calendar: WorkingCalendar) -> None:
         for child in timeline.children:
             events = [e for e in timeline.events_for(child) if e.date <= report.as_of]
-            for start, icpc in _pairs(events, "strategy_discussion", "icpc", ("section47", "true")):
-                if icpc is None:
-                    self.icpc_none_yet += 1
-                else:
-                    self.icpc_bands[
-                        _band(calendar.working_days_between(start.date, icpc.date), ICPC_BANDS)
-                    ] += 1
             for start, done in _pairs(events, "assessment_started", "assessment_completed"):
                 if done is None:
                     self.assessment_open += 1
                 else:
                     days = calendar.working_days_between(start.date, done.date)
                     self.assessment_bands[_band(days, ASSESSMENT_BANDS)] += 1
+        self._add_icpcs(report, calendar)
         for finding in report.findings:
             if finding.expects == "rcpc" and finding.status in (Status.MET, Status.LATE, Status.MISSING):
                 self.reviews_due += 1
                 self.reviews_on_time += finding.status is Status.MET
+
+    def _add_icpcs(self, report: CaseReport, calendar: WorkingCalendar) -> None:
+        """One count per child and clock of the ICPC rule (the first such rule's findings only,
+        so a local ICPC rule beside the national one does not count an enquiry twice)."""
+        rule = next(
+            (
+                f.rule
+                for f in report.findings
+                if f.expects == "icpc"
+                and f.trigger.type == "strategy_discussion"
+                and f.rule.startswith("england.")
+            ),
+            None,
+        ) or next(
+            (
+                f.rule
+                for f in report.findings
+                if f.expects == "icpc" and f.trigger.type == "strategy_discussion"
+            ),
+            None,
+        )
+        if rule is None:
+            return
+        for finding in report.findings:
+            if finding.rule != rule:
+                continue
+            if finding.met_by is not None:
+                days = calendar.working_days_between(finding.trigger.date, finding.met_by.date)
+                self.icpc_bands[_band(days, ICPC_BANDS)] += 1
+            else:  # ended without one (cancelled), overdue or not yet due
+                self.icpc_none_yet += 1
 
     def merge(self, other: Measures) -> None:
         self.icpc_bands.update(other.icpc_bands)
@@ -144,6 +172,8 @@ def measures_lines(measures: dict[str, Any]) -> list[str]:
             f"  ICPCs within 15 working days of the section 47 start: {icpc['within']} of "
             f"{icpc['conferences']} ({icpc['percent']}%); working days {bands}"
         )
+    if icpc["enquiries_without_conference"]:
+        lines.append(f"  Section 47 enquiries without a conference: {icpc['enquiries_without_conference']}")
     if assessments["completed"]:
         lines.append(
             f"  Assessments within 45 working days of their start: {assessments['within']} of "

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .findings import REPORT_SCHEMA
 from .paths import shipped_rules_dir
 from .rules.cases import CASE_KEYS, EXPECT_KEYS
 from .rules.loader import EVIDENCE, PACK_KEYS, SOURCE_KEYS
@@ -24,9 +25,14 @@ DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 PERIOD = {
     "type": "string",
     "pattern": (
-        r"^\d+ (working days?|calendar days?|days?( \(unit not stated\))?|weeks?|calendar months?|months?)$"
+        r"^\d+ (clear )?(working days?|calendar days?|days?( \(unit not stated\))?"
+        r"|weeks?|calendar months?|months?)(, beginning with the trigger)?$"
     ),
-    "description": "A number and a unit; 'days' alone means the source does not say which kind",
+    "description": (
+        "A number and a unit; 'days' alone means the source does not say which kind; "
+        "', beginning with the trigger' when the period includes the trigger's day; "
+        "'clear' days for 'at least N clear days before'"
+    ),
 }
 ID = {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"}
 
@@ -94,7 +100,17 @@ def rule_file_schema(vocabulary: Vocabulary) -> dict[str, Any]:
                 "type": "object",
                 "required": ["every"],
                 "additionalProperties": False,
-                "properties": {"every": PERIOD, "stops_when": {"type": "object"}},
+                "properties": {
+                    "every": PERIOD,
+                    "stops_when": {"type": "object"},
+                    "next": PERIOD,
+                    "later": {
+                        "type": "object",
+                        "required": ["after", "every"],
+                        "additionalProperties": False,
+                        "properties": {"after": PERIOD, "every": PERIOD},
+                    },
+                },
             },
             "source": {
                 "type": "object",
@@ -110,11 +126,27 @@ def rule_file_schema(vocabulary: Vocabulary) -> dict[str, Any]:
                 "properties": {
                     "in_force": {
                         "type": "object",
-                        "required": ["from"],
+                        "oneOf": [{"required": ["from"]}, {"required": ["by"]}],
                         "additionalProperties": False,
-                        "properties": {"from": DATE, "until": DATE},
+                        "properties": {
+                            "from": DATE,
+                            "by": DATE | {"description": "In force by this date; when it began is not known"},
+                            "until": DATE,
+                            "before": {
+                                "type": "string",
+                                "description": (
+                                    "Why earlier triggers are not checked (an earlier edition not encoded)"
+                                ),
+                            },
+                        },
                     },
                     "source": {"$ref": "#/$defs/source"},
+                    "quote": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 800,
+                        "description": "The source's own words this version encodes (a few lines)",
+                    },
                     "notes": {"type": "string"},
                 }
                 | period_keys,
@@ -138,7 +170,25 @@ def rule_file_schema(vocabulary: Vocabulary) -> dict[str, Any]:
                     "replaces": {
                         "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
                     },
+                    "restates": {
+                        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+                    },
+                    "about": {"enum": ["child", "case"]},
                     "draft": {"type": "string"},
+                    "later_trigger_may_restart": {
+                        "enum": [True, False, "true", "false"],
+                        "description": "A later trigger while open may begin another process (uncertain)",
+                    },
+                    "snapshot": {
+                        "type": "boolean",
+                        "description": "Judged on lists of latest dates only: the last trigger too long ago",
+                    },
+                    "working_day_defined_by": {
+                        "type": "string",
+                        "description": (
+                            "The provision defining 'working day' (local closures never extend it)"
+                        ),
+                    },
                     "notes": {"type": "string"},
                 }
                 | period_keys,
@@ -160,6 +210,12 @@ def pack_schema() -> dict[str, Any]:
             "pack": ID,
             "authority": ID,
             "nation": {"enum": ["england", "wales", "scotland", "northern-ireland"]},
+            "non_working_days_extend_national_rules": {
+                "enum": [True, False, "true", "false"],
+                "description": (
+                    "The closures also extend national rules whose source leaves 'working day' undefined"
+                ),
+            },
             "non_working_days": {
                 "type": "array",
                 "items": {
@@ -258,12 +314,134 @@ def rule_tests_schema(vocabulary: Vocabulary) -> dict[str, Any]:
     }
 
 
+def report_schema(vocabulary: Vocabulary) -> dict[str, Any]:
+    """The JSON report (`timescales check --format json`, ``timescales/report/1``).
+
+    Every key a reader relies on is required with its type; objects stay open to keys added later
+    (a new key is not a breaking change), except the small fixed records inside a finding.
+    """
+    event_types = sorted(vocabulary.types)
+    nullable_date = {"anyOf": [DATE, {"type": "null"}]}
+    text_or_null = {"type": ["string", "null"]}
+    count = {"type": "integer", "minimum": 0}
+    finding = {
+        "type": "object",
+        "required": [
+            "case",
+            "child",
+            "rule",
+            "title",
+            "status",
+            "trigger",
+            "expects",
+            "due",
+            "met_by",
+            "late_by",
+            "uncertain",
+            "uncertain_because",
+            "occurrence",
+            "source",
+            "explanation",
+        ],
+        "properties": {
+            "case": {"type": "string"},
+            "child": text_or_null,
+            "rule": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"enum": ["met", "late", "missing", "pending", "cancelled"]},
+            "trigger": {
+                "type": "object",
+                "required": ["id", "type", "date"],
+                "additionalProperties": False,
+                "properties": {"id": {"type": "string"}, "type": {"enum": event_types}, "date": DATE},
+            },
+            "expects": {"enum": event_types},
+            "due": DATE,
+            "met_by": {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "required": ["id", "date"],
+                        "additionalProperties": False,
+                        "properties": {"id": {"type": "string"}, "date": DATE},
+                    },
+                    {"type": "null"},
+                ]
+            },
+            "late_by": {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "required": ["working_days", "calendar_days"],
+                        "additionalProperties": False,
+                        "properties": {"working_days": count, "calendar_days": count},
+                    },
+                    {"type": "null"},
+                ]
+            },
+            "uncertain": {"type": "boolean"},
+            "uncertain_because": {"type": "array", "items": {"type": "string"}},
+            "occurrence": {"type": "integer", "minimum": 1},
+            "source": {
+                "type": "object",
+                "required": ["document", "edition", "section", "url", "evidence"],
+                "additionalProperties": False,
+                "properties": {
+                    "document": {"type": "string"},
+                    "edition": text_or_null,
+                    "section": {"type": "string"},
+                    "url": text_or_null,
+                    "evidence": {"enum": list(EVIDENCE)},
+                },
+            },
+            "explanation": {"type": "string", "minLength": 1},
+        },
+    }
+    case = {
+        "type": "object",
+        "required": ["case", "as_of", "children", "findings", "notes"],
+        "properties": {
+            "case": {"type": "string"},
+            "as_of": DATE,
+            "children": {"type": "array", "items": {"type": "string"}},
+            "findings": {"type": "array", "items": {"$ref": "#/$defs/finding"}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    return {
+        "$schema": DRAFT,
+        "$id": BASE + "report.schema.json",
+        "title": "A timescales report (timescales check --format json)",
+        "type": "object",
+        "required": ["schema", "cases", "summary", "left_out"],
+        "properties": {
+            "schema": {"const": REPORT_SCHEMA},
+            "as_of": nullable_date,
+            "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
+            "left_out": {"type": "array", "items": {"type": "string"}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+            "summary": {
+                "type": "object",
+                "required": ["cases", "findings", "breaches", "by_status"],
+                "properties": {
+                    "cases": count,
+                    "findings": count,
+                    "breaches": count,
+                    "by_status": {"type": "object", "additionalProperties": count},
+                },
+            },
+        },
+        "$defs": {"finding": finding, "case": case},
+    }
+
+
 def all_schemas(vocabulary: Vocabulary) -> dict[str, dict[str, Any]]:
     return {
         "rule-file.schema.json": rule_file_schema(vocabulary),
         "pack.schema.json": pack_schema(),
         "rule-tests.schema.json": rule_tests_schema(vocabulary),
         "timeline.schema.json": timeline_schema(vocabulary),
+        "report.schema.json": report_schema(vocabulary),
     }
 
 

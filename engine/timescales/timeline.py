@@ -19,6 +19,8 @@ class Event:
     ``attributes`` hold the vocabulary's attributes, normalised to strings (booleans are
     ``"true"``/``"false"``). ``children`` is ``None`` when the event concerns every child of the
     case. ``position`` is the event's place in its source and ``line`` its line, for messages.
+    ``carried`` holds the source's columns that the engine does not use (``team``, ``worker``),
+    exactly as written, so that reports can group and filter on them; rules never read them.
     """
 
     id: str
@@ -31,6 +33,7 @@ class Event:
     note: str | None = None
     position: int = 0
     line: int | None = None
+    carried: Mapping[str, str] = field(default_factory=dict)
 
     def concerns(self, child: str) -> bool:
         return self.children is None or child in self.children
@@ -39,7 +42,7 @@ class Event:
         """Events are ordered by date, then by id.
 
         Not by their place in the source: the same case must give the same findings whatever order
-        its events were written in (SPEC.md section 4), and ids are unique within a case.
+        its events were written in, and ids are unique within a case.
         """
         return (self.date, self.id)
 
@@ -72,6 +75,12 @@ class Timeline:
     #: The event types the source records completely (a census has no minutes or complaints).
     #: Rules expecting another type cannot be judged from it and are not evaluated. None: all.
     recorded_types: frozenset[str] | None = None
+    #: The event types the source holds only the *latest* date of (Ofsted Annex A lists 6-9: last
+    #: visit, latest review). Only snapshot rules are judged on those; see Rule.snapshot.
+    latest_only: frozenset[str] = frozenset()
+    #: The council's own due date for the deadline an event meets, by event id (the SSD's ICPC
+    #: target date, a review's due date), shown beside ours so a QA officer sees where they differ.
+    council_dues: Mapping[str, dt.date] = field(default_factory=dict)
 
     def can_judge(self, expected_type: str) -> bool:
         return self.recorded_types is None or expected_type in self.recorded_types
@@ -81,3 +90,20 @@ class Timeline:
         if len(self.children) == 1:  # every event concerns the only child
             return sorted(self.events, key=_DATE_THEN_ID)
         return sorted((e for e in self.events if e.concerns(child)), key=_DATE_THEN_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceNote:
+    """Something the reader of a report should know about one input as a whole, not about a case.
+
+    A file read as Windows-1252, the columns carried into findings, rows read and used, or a file
+    in a folder that was skipped (``skipped`` is then true) and why. Adapters yield these among the
+    timelines; they never stop a run, but a run that finds no case lists the skipped files.
+    """
+
+    source: str
+    text: str
+    skipped: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.text}"

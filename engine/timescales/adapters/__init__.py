@@ -1,59 +1,200 @@
-"""Sources of timelines: YAML/JSON files, CSV event logs, CIN census XML, folders of them."""
+"""Sources of timelines: YAML/JSON files, CSV event logs, spreadsheets, CIN census XML, folders.
+
+Each kind of input is an adapter module of its own; this module only decides which one reads a
+path. Adapters yield, in order, the cases they read (:class:`Timeline`), the error that leaves a
+file or one case of it out (:class:`TimelineError`), and notes on a file as a whole
+(:class:`SourceNote`: an encoding guessed, columns carried, rows used, a file skipped and why).
+"""
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
+import re
+import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import TimelineError, problem
-from ..timeline import Timeline
+from ..timeline import SourceNote, Timeline
 from ..vocabulary import Vocabulary
-from ..yamlsource import LMap, LSeq
+from ..yamlsource import LMap, LSeq, read_yaml_file
+from . import ssda903
 from .csv_events import iter_csv_timelines
-from .yaml_timeline import read_yaml_timeline, timeline_from_data
+from .dfe_api import is_dfe_payload, payload_timelines
+from .mapping import ColumnMap
+from .ssd import iter_ssd_timelines, ssd_tables
+from .yaml_timeline import timeline_from_data
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
-SUFFIXES = (*YAML_SUFFIXES, ".csv", ".xml")
+SUFFIXES = (*YAML_SUFFIXES, ".csv", ".xlsx", ".xml")
+#: The name of standard input in messages (``-`` on the command line).
+STDIN = "<stdin>"
+#: How our own JSON report starts (see outputs.JsonWriter): such a file is not a timeline.
+_OUR_REPORT = re.compile(rb'\A\s*\{\s*"schema"\s*:\s*"timescales/report/')
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+Item = Timeline | TimelineError | SourceNote
 
 
-def iter_timelines(path: Path, vocabulary: Vocabulary) -> Iterator[Timeline | TimelineError]:
-    """Every case in a file or folder, or the error that leaves a file (or one case of it) out.
+@dataclasses.dataclass(frozen=True)
+class ReadOptions:
+    """How to read tables: a column mapping (``--columns``) and the sheet of a workbook (``--sheet``)."""
 
-    Folders are read in name order; only files with a known suffix are read, and expected-output
-    files (``*.expected.json``) are skipped.
+    column_map: ColumnMap | None = None
+    sheet: str | None = None
+
+
+def iter_timelines(path: Path, vocabulary: Vocabulary, options: ReadOptions | None = None) -> Iterator[Item]:
+    """Every case in a file, a folder or standard input (``-``), with notes and errors.
+
+    Folders are read in name order. A file in a folder that timescales does not read (another
+    suffix, a link to nothing, our own JSON report, an Excel lock file) is yielded as a skipped
+    :class:`SourceNote`, never silently ignored.
     """
-    if path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            if child.suffix.lower() in SUFFIXES and not child.name.endswith(".expected.json"):
-                yield from iter_timelines(child, vocabulary)
+    options = options or ReadOptions()
+    if str(path) == "-":
+        yield from _stdin(vocabulary, options)
         return
-    suffix = path.suffix.lower()
+    if path.is_dir():
+        everything = sorted(path.rglob("*"))
+        # A folder (or subfolder) holding ssd_* tables is one SSD extract, read as a whole.
+        extracts = {f: ssd_tables(f) for f in [path, *everything] if f.is_dir() and ssd_tables(f)}
+        for folder in extracts:
+            yield from iter_ssd_timelines(folder, vocabulary)
+        extract = {t for tables in extracts.values() for t in tables.values()}
+        files = [child for child in everything if not child.is_dir()]
+        # The tables of a 903 return are read together (one child's episodes and reviews are in
+        # different files, and this year's and last year's files complete each other).
+        returns = [c for c in files if c not in extract and not skip_reason(c) and ssda903.is_903_file(c)]
+        if returns:
+            yield from ssda903.iter_903_timelines(returns, vocabulary)
+        for child in files:
+            if child in extract or child in returns:
+                continue
+            if child.parent in extracts and child.name.lower().startswith("ssd_"):
+                unused = "an SSD table that holds no event timescales checks"
+                yield SourceNote(str(child), f"skipped: {unused}.", skipped=True)
+                continue
+            reason = skip_reason(child)
+            if reason:
+                yield SourceNote(str(child), f"skipped: {reason}.", skipped=True)
+            else:
+                yield from iter_timelines(child, vocabulary, options)
+        return
     try:
-        if not path.exists():
-            raise TimelineError([problem(str(path), "no such file or folder", code="E001")])
-        if suffix in YAML_SUFFIXES:
-            yield read_yaml_timeline(path, vocabulary)
-        elif suffix == ".csv":
-            yield from iter_csv_timelines(path, vocabulary)
-        elif suffix == ".xml":
-            from .cin_census import iter_census_timelines
-
-            yield from iter_census_timelines(path, vocabulary)
-        else:
-            raise TimelineError(
-                [
-                    problem(
-                        str(path),
-                        f"cannot read {suffix or 'this'} files: give a "
-                        "timeline (.yaml, .json), a CSV event log or a CIN census "
-                        ".xml",
-                        code="E001",
-                    )
-                ]
-            )
+        yield from _read_file(path, vocabulary, options)
     except TimelineError as error:
         yield error
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a file found in a folder is not read (None: it is read)."""
+    if path.is_symlink() and not path.exists():
+        return "a link to a file that does not exist"
+    if not path.is_file():
+        return "not a regular file"
+    if path.name.startswith("~$"):
+        return "an Excel lock file (the workbook is open in Excel)"
+    if path.name.startswith("."):
+        return "a hidden file"
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        kind = f"{suffix} files" if suffix else "files without a suffix"
+        return f"timescales does not read {kind} (it reads {', '.join(SUFFIXES)})"
+    if suffix == ".json" and is_our_report(path):
+        return "a timescales report, not a timeline"
+    return None
+
+
+def is_our_report(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return bool(_OUR_REPORT.match(handle.read(4096)))
+    except OSError:
+        return False
+
+
+def _read_file(
+    path: Path, vocabulary: Vocabulary, options: ReadOptions, name: str | None = None
+) -> Iterator[Item]:
+    file = name or str(path)
+    if not path.exists():
+        raise TimelineError([problem(file, "no such file or folder", code="E001")])
+    suffix = path.suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        if suffix == ".json" and is_our_report(path):
+            ours = "this is a timescales report, not a timeline: give the case files"
+            raise TimelineError([problem(file, ours, code="E001")])
+        data, problems = read_yaml_file(path)
+        if suffix == ".json" and not problems and is_dfe_payload(data):
+            yield from payload_timelines(data, file, vocabulary)
+        else:
+            yield timeline_from_data(data, problems, file, vocabulary)
+    elif suffix in (".csv", ".xml") and ssda903.is_903_file(path):
+        yield from ssda903.iter_903_timelines([path], vocabulary)
+    elif suffix == ".csv":
+        yield from iter_csv_timelines(path, vocabulary, options.column_map, file)
+    elif suffix == ".xlsx":
+        from .xlsx_events import iter_xlsx_timelines
+
+        yield from iter_xlsx_timelines(path, vocabulary, options.column_map, options.sheet, file)
+    elif suffix == ".xml":
+        from .cin_census import iter_census_timelines
+
+        yield from iter_census_timelines(path, vocabulary)
+    else:
+        raise TimelineError(
+            [
+                problem(
+                    file,
+                    f"cannot read {suffix or 'this'} files: give a timeline (.yaml, .json), a CSV "
+                    "event log, an .xlsx workbook or a CIN census .xml",
+                    code="E001",
+                )
+            ]
+        )
+
+
+def _stdin(vocabulary: Vocabulary, options: ReadOptions) -> Iterator[Item]:
+    """Standard input, spooled to a temporary file whose kind is told from its first bytes."""
+    data = sys.stdin.buffer.read()
+    suffix = sniff_suffix(data)
+    with tempfile.TemporaryDirectory(prefix="timescales-stdin-") as folder:
+        spooled = Path(folder) / f"stdin{suffix}"
+        spooled.write_bytes(data)
+        try:
+            for item in _read_file(spooled, vocabulary, options, STDIN):
+                yield _renamed(item, str(spooled))
+        except TimelineError as error:
+            yield _renamed(error, str(spooled))
+
+
+def sniff_suffix(data: bytes) -> str:
+    """What kind of file these bytes are: a workbook (zip), XML, JSON, YAML or CSV."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PK\x03\x04"):
+        return ".xlsx"
+    if head.startswith(b"<"):
+        return ".xml"
+    if head.startswith((b"{", b"[")):
+        return ".json"
+    first_line = head.split(b"\n", 1)[0]
+    if any(d in first_line for d in (b",", b";", b"\t")) or head.startswith(_UTF16_BOMS):
+        return ".csv"
+    return ".yaml"
+
+
+def _renamed(item: Item, spooled: str) -> Item:
+    """An item read from the spooled copy of standard input, named as standard input."""
+    if isinstance(item, Timeline):
+        return dataclasses.replace(item, source=STDIN)
+    if isinstance(item, SourceNote):
+        return dataclasses.replace(item, source=STDIN)
+    return TimelineError(dataclasses.replace(p, file=p.file.replace(spooled, STDIN)) for p in item.problems)
 
 
 def timeline_from_mapping(data: Mapping[str, Any], vocabulary: Vocabulary, name: str = "<dict>") -> Timeline:

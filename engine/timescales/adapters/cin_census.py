@@ -32,6 +32,7 @@ out and reported with its LAchildID, the element and its line; the rest of the f
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -62,28 +63,66 @@ RECORDED_TYPES = frozenset(
     }
 )
 
-_DOCTYPE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+#: Comments and processing instructions, which may hold anything (`<!-- <x -->`), stripped
+#: (newlines kept, for line numbers) before the root element is looked for.
+_SKIPPED = re.compile(r"<!--.*?-->|<\?.*?\?>", re.DOTALL)
+_ROOT_START = re.compile(r"<[A-Za-z_]")
+#: Byte-order marks and the first bytes of an undeclared UTF-16 `<?xml`, checked longest first.
+_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
+PROLOG_BYTES = 1 << 16
 
 
 def is_census(path: Path) -> bool:
-    return path.suffix.lower() == ".xml"
+    from .ssda903 import is_903_xml  # the other XML return timescales reads
+
+    return path.suffix.lower() == ".xml" and not is_903_xml(path)
+
+
+def _head_text(head: bytes) -> str:
+    """The file's first bytes as text, in the encoding its first bytes show (UTF-8 otherwise)."""
+    for mark, codec in _ENCODINGS:
+        if head.startswith(mark):
+            return head.decode(codec, errors="replace")
+    return head.decode("utf-8", errors="replace")
 
 
 def _refuse_dtd(path: Path) -> None:
-    """Refuse a DOCTYPE anywhere before the root element (external entities, billion laughs)."""
+    """Refuse a DOCTYPE or entity declaration before the root element (external entities,
+    billion laughs), whatever the encoding and whatever comments or processing instructions
+    come first. The parser is safe anyway (no entities resolved, no network); this makes the
+    message say why."""
     with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    root = _ROOT_START.search(head)
-    prolog = head[: root.start()] if root else head
-    if _DOCTYPE.search(prolog):
+        head = handle.read(PROLOG_BYTES)
+    text = _head_text(head)
+    stripped = _SKIPPED.sub(lambda m: "\n" * m.group().count("\n"), text)
+    root = _ROOT_START.search(stripped)
+    if root is None and len(head) == PROLOG_BYTES:
+        raise TimelineError(
+            [
+                problem(
+                    str(path), "no root element in the file's first 64 KB: not a CIN census file", code="E501"
+                )
+            ]
+        )
+    prolog = stripped[: root.start()] if root else stripped
+    declared = _DOCTYPE.search(prolog)
+    if declared:
         raise TimelineError(
             [
                 problem(
                     str(path),
                     "the file declares a DOCTYPE or entities; CIN census files have none, "
                     "and such files are refused for safety",
-                    line=prolog[: _DOCTYPE.search(prolog).start()].count(b"\n") + 1,  # type: ignore[union-attr]
+                    line=prolog[: declared.start()].count("\n") + 1,
                     code="E501",
                 )
             ]

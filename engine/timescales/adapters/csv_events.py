@@ -1,176 +1,140 @@
-"""CSV event logs, as a case system's report exports them: one row per event, many cases a file.
+"""CSV event logs, as case systems and Excel write them: one row per event, many cases a file.
 
 Columns: ``case, child, id, type, date`` (``child`` may be empty: the event concerns every child),
-optionally ``for, estimated, note``, and any attribute column of the vocabulary. Row numbers in
-messages are the file's line numbers (the header is line 1), as a spreadsheet shows them.
+optionally ``for, estimated, note``, any attribute column of the vocabulary, and any other column,
+which is carried into the findings (see :mod:`.tabular`). Row numbers in messages are the file's
+line numbers (the header is line 1), as a spreadsheet shows them.
 
-Rows of one case with the same event id and the same facts but different children are one event
-for those children (exports often repeat a conference once per sibling).
+The file's dialect is worked out, not demanded:
+
+* **Encoding**: UTF-8, with or without a byte-order mark; UTF-16 with a byte-order mark (Excel's
+  "Unicode text"); otherwise Windows-1252, the encoding of Excel's plain "CSV" on a UK Windows
+  machine, and the report says so once for the file. A byte that no accepted encoding can read
+  costs only its row's case, reported at its line and column.
+* **Delimiter**: comma, semicolon or tab, whichever the header row uses most (outside quotes).
+* **Line ends**: LF or CRLF.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import dataclasses
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import Problem, TimelineError, problem
-from ..timeline import Event, Timeline
-from ..vocabulary import Vocabulary, did_you_mean
-from .events import RawEvent, build_event, check_case_links
+from ..errors import TimelineError, problem
+from ..timeline import SourceNote, Timeline
+from ..vocabulary import Vocabulary
+from .mapping import ColumnMap
+from .tabular import Place, Row, table_timelines
 
-REQUIRED = ("case", "id", "type", "date")
-OPTIONAL = ("child", "for", "estimated", "note")
+DELIMITERS = (",", ";", "\t")
+#: Characters outside ASCII that are not stand-ins for unreadable bytes: real UTF-8 text.
+_REAL_NON_ASCII = re.compile("[\u0080-\udc7f\udd00-\U0010ffff]")
+#: A line and its end (CSV ends lines only with CR, LF or CRLF; str.splitlines knows more).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
-def iter_csv_timelines(path: Path, vocabulary: Vocabulary) -> Iterator[Timeline | TimelineError]:
-    """Yield each case of the file, or the error that leaves it out; bad headers fail the file."""
-    file = str(path)
+def iter_csv_timelines(
+    path: Path, vocabulary: Vocabulary, column_map: ColumnMap | None = None, name: str | None = None
+) -> Iterator[Timeline | TimelineError | SourceNote]:
+    """Yield each case of the file, or the error that leaves it out, then notes on the file.
+
+    A header that cannot be used fails the whole file (raised as :class:`TimelineError`).
+    """
+    file = name or str(path)
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        data = path.read_bytes()
     except OSError as exc:
         raise TimelineError([problem(file, f"cannot read the file: {exc.strerror}", code="E001")]) from None
-    with handle:
-        reader = csv.reader(handle)
+    text, encoding = decode(data)
+    if encoding == "Windows-1252":
+        yield SourceNote(file, "not UTF-8: read as Windows-1252 (Excel's 'CSV' on Windows); check ’ and £.")
+    elif encoding == "UTF-16":
+        yield SourceNote(file, "read as UTF-16 (Excel's 'Unicode text').")
+    lines = _LINE.findall(text)
+    header_line = next((line for line in lines if line.strip()), None)
+    if header_line is None:
+        raise TimelineError([problem(file, "the file is empty", line=1, code="E230")])
+    delimiter = sniff_delimiter(header_line)
+    place = Place(file)
+    rows = _rows(lines, delimiter)
+    header = next((row for row in rows if row.error or any(c.strip() for c in row.cells)), None)
+    if header is None:
+        raise TimelineError([problem(file, "the file is empty", line=1, code="E230")])
+    if header.error is not None:
+        raise TimelineError([place.problem(header.number, header.error[0], header.error[1])])
+    yield from table_timelines(place, header.cells, rows, vocabulary, column_map, header.number)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The file's text and the name of the encoding it was read in.
+
+    Bytes that cannot be read are kept as lone surrogates (``surrogateescape``) so that the row
+    holding them, not the whole file, is reported.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "surrogateescape"), "UTF-16"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", "surrogateescape")
+    if _REAL_NON_ASCII.search(text):
+        # Real UTF-8 characters elsewhere: the odd bad byte is damage, not another encoding
+        # (reading the file as Windows-1252 would turn every ’ into â€™ without a word).
+        return text, "UTF-8"
+    return data.decode("cp1252", "surrogateescape"), "Windows-1252"
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter the header row uses most, counting outside quotes (ties: comma)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in header_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    return max(DELIMITERS, key=lambda d: counts[d])
+
+
+def _rows(lines: list[str], delimiter: str) -> Iterator[Row]:
+    """The file's rows, each numbered by the line it starts on; a row the CSV parser refuses (a
+    field longer than the parser allows) is a :class:`Row` with an error, and reading goes on."""
+    fed = _Feed(lines)
+    reader = csv.reader(fed, delimiter=delimiter)
+    while True:
+        start = fed.line + 1
         try:
-            header = next(reader)
+            cells = next(reader)
         except StopIteration:
-            raise TimelineError([problem(file, "the file is empty", line=1, code="E230")]) from None
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise TimelineError(
-                [problem(file, f"not a readable CSV file: {exc}", line=1, code="E230")]
-            ) from None
-        columns = [c.strip() for c in header]
-        _check_header(columns, vocabulary, file)
-        cases: dict[str, list[tuple[int, dict[str, str]]]] = {}
-        try:
-            for row in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != len(columns):
-                    cases.setdefault(row[0].strip() if row else "", []).append(
-                        (line, {"__width__": str(len(row))})
-                    )
-                    continue
-                values = {col: cell.strip() for col, cell in zip(columns, row, strict=True)}
-                cases.setdefault(values["case"], []).append((line, values))
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise TimelineError(
-                [problem(file, f"not a readable CSV file: {exc}", line=reader.line_num, code="E230")]
-            ) from None
-    for case, rows in cases.items():
-        try:
-            yield _case_timeline(case, rows, len(columns), vocabulary, file)
-        except TimelineError as error:
-            yield error
-
-
-def _check_header(columns: list[str], vocabulary: Vocabulary, file: str) -> None:
-    known_attributes = {a for t in vocabulary.types.values() for a in t.attributes}
-    known = set(REQUIRED) | set(OPTIONAL) | known_attributes
-    problems: list[Problem] = []
-    for index, column in enumerate(columns, start=1):
-        if column not in known:
-            problems.append(
-                problem(
-                    file,
-                    f"unknown column {column!r}",
-                    line=1,
-                    column=index,
-                    field=column,
-                    code="E231",
-                    hint=did_you_mean(column, known),
-                )
-            )
-    for column in REQUIRED:
-        if column not in columns:
-            problems.append(
-                problem(file, f"missing required column {column!r}", line=1, field=column, code="E231")
-            )
-    if len(set(columns)) != len(columns):
-        problems.append(problem(file, "a column is named twice", line=1, code="E231"))
-    if problems:
-        raise TimelineError(problems)
-
-
-def _case_timeline(
-    case: str, rows: list[tuple[int, dict[str, str]]], width: int, vocabulary: Vocabulary, file: str
-) -> Timeline:
-    problems: list[Problem] = []
-    events: dict[str, Event] = {}
-    children: list[str] = []
-    for position, (line, values) in enumerate(rows):
-        if "__width__" in values:
-            problems.append(
-                problem(
-                    file,
-                    f"row has {values['__width__']} cells, the header has {width}",
-                    line=line,
-                    code="E232",
-                )
-            )
+            return
+        except csv.Error as exc:
+            # The parser dropped the rest of this line: keep what can be told of it (its case id).
+            raw = fed.last.rstrip("\r\n")
+            yield Row(start, raw.split(delimiter), (None, f"this row cannot be read as CSV: {exc}"))
             continue
-        if not case:
-            problems.append(
-                problem(file, "missing required field `case`", line=line, field="case", code="E201")
-            )
-            continue
-        child = values.get("child") or ""
-        if child and child not in children:
-            children.append(child)
-        record = {k: (v if v != "" else None) for k, v in values.items() if k not in ("case", "child")}
-        raw = RawEvent(
-            record,
-            _row_locator(line),
-            "",
-            position,
-            line,
-            file,
-            extra_children=(child,) if child else (),
-        )
-        event, event_problems = build_event(raw, vocabulary)
-        problems.extend(event_problems)
-        if event is None:
-            continue
-        earlier = events.get(event.id)
-        if earlier is not None and _same_facts(earlier, event) and earlier.children and event.children:
-            merged = tuple(dict.fromkeys(earlier.children + event.children))
-            events[event.id] = dataclasses.replace(earlier, children=merged)
-        elif earlier is not None:
-            problems.append(
-                problem(
-                    file,
-                    f"duplicate event id {event.id!r} in case {case!r} (first on line {earlier.line})",
-                    line=line,
-                    field="id",
-                    code="E210",
-                )
-            )
-        else:
-            events[event.id] = event
-    case_children = tuple(children) or (case,)
-    problems.extend(check_case_links(events.values(), case_children, vocabulary, file, lambda e: ""))
-    if problems:
-        raise TimelineError(problems)
-    return Timeline(case=case, events=tuple(events.values()), children=case_children, source=file)
+        yield Row(start, cells)
 
 
-def _same_facts(a: Event, b: Event) -> bool:
-    return (a.type, a.date, dict(a.attributes), a.refers_to, a.estimated) == (
-        b.type,
-        b.date,
-        dict(b.attributes),
-        b.refers_to,
-        b.estimated,
-    )
+class _Feed:
+    """The file's lines, counting how many the CSV parser has taken (for row numbers)."""
 
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.line = 0
+        self.last = ""
 
-def _row_locator(line: int) -> Callable[[str], tuple[int | None, int | None]]:
-    """In a CSV file every field of a row is located at the row's line."""
+    def __iter__(self) -> _Feed:
+        return self
 
-    def locate(_key: str) -> tuple[int | None, int | None]:
-        return (line, None)
-
-    return locate
+    def __next__(self) -> str:
+        if self.line >= len(self.lines):
+            raise StopIteration
+        self.last = self.lines[self.line]
+        self.line += 1
+        return self.last

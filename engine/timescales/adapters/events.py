@@ -6,7 +6,7 @@ against the vocabulary and returns events or problems, never a half-built event.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..calendar import parse_iso_date
@@ -164,8 +164,13 @@ def check_case_links(
     file: str,
     field_of: Callable[[Event], str],
     locate: Callable[[Event, str], tuple[int | None, int | None]] | None = None,
+    unreadable: Collection[str] = (),
 ) -> list[Problem]:
-    """Checks across a case's events: ``for:`` resolves to an allowed type, children are known."""
+    """Checks across a case's events: ``for:`` resolves to an allowed type, children are known.
+
+    ``unreadable``: ids of events already reported as unreadable; a ``for:`` naming one of them is
+    not reported again as pointing nowhere.
+    """
     problems: list[Problem] = []
     events = list(events)
     by_id = {e.id: e for e in events}
@@ -181,7 +186,8 @@ def check_case_links(
             target = by_id.get(event.refers_to)
             allowed = vocabulary.types[event.type].may_refer_to
             if target is None:
-                report(event, "for", f"`for: {event.refers_to}` points to no event of this case", "E211")
+                if event.refers_to not in unreadable:
+                    report(event, "for", f"`for: {event.refers_to}` points to no event of this case", "E211")
             elif not allowed:
                 report(event, "for", f"{event.type} events cannot refer to another event with `for`", "E212")
             elif target.type not in allowed:

@@ -1,4 +1,4 @@
-"""Timelines written as YAML or JSON (the format of SPEC.md section 2)."""
+"""Timelines written as YAML or JSON (the format of docs/formats.md)."""
 
 from __future__ import annotations
 
@@ -60,8 +60,11 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
     if authority is not None and (not isinstance(authority, str) or not AUTHORITY_ID.fullmatch(authority)):
         report("authority", "an authority is a lower-case hyphenated id such as cheshire-east", "E221")
     nation = data.get("nation") or "england"
-    if nation not in NATIONS:
-        report("nation", f"unknown nation {nation!r}", "E222", did_you_mean(str(nation), list(NATIONS)))
+    if not isinstance(nation, str):
+        report("nation", f"`nation` must be one of {', '.join(NATIONS)}", "E222")
+        nation = "england"
+    elif nation not in NATIONS:
+        report("nation", f"unknown nation {nation!r}", "E222", did_you_mean(nation, list(NATIONS)))
     as_of = None
     if isinstance(data.get("as_of"), str):
         try:

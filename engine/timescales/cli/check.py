@@ -8,10 +8,19 @@ from pathlib import Path
 
 import click
 
+from ..adapters import ReadOptions
+from ..adapters.mapping import load_column_map
 from ..batch import run_check
 from ..calendar import human_date
+from ..errors import TimescalesError
+from ..evaluation import ENGINES, close_evaluator, get_evaluator, prepare_evaluator
+from ..findings import Status
 from ..outputs import make_writer
-from .common import authority_option, load_rule_dirs, parse_as_of, progress_bar, rules_option
+from ..rules.periods import parse_period
+from ..selection import ReportFilter, Worklist, parse_statuses
+from .common import authority_option, fail, load_rule_dirs, parse_as_of, progress_bar, rules_option
+from .faults import WRITE_ERRORS, cannot_write
+from .output import BINARY_FORMATS, OutputError, choose_format, refuse_input_as_output, report_file, written
 
 
 @click.command()
@@ -27,66 +36,184 @@ from .common import authority_option, load_rule_dirs, parse_as_of, progress_bar,
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "csv", "html", "junit"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
+    type=click.Choice(["text", "json", "csv", "html", "junit", "xlsx"]),
+    default=None,
+    help="Report format. Default: from --output's extension (.json .csv .html .xml .xlsx), else text.",
 )
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here.")
 @click.option(
-    "--engine", type=click.Choice(["native"]), default="native", show_default=True, help="Evaluation backend."
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write the report to this file (written whole or not at all). Default: standard output.",
+)
+@click.option(
+    "--no-bom", is_flag=True, help="CSV: no UTF-8 byte order mark (Excel needs it; some tools object)."
+)
+@click.option("--breaches-only", is_flag=True, help="List only late and missing deadlines.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice([s.value for s in Status]),
+    help="List only deadlines with this status (repeatable).",
+)
+@click.option(
+    "--rule",
+    "rule_patterns",
+    multiple=True,
+    metavar="ID",
+    help="List only this rule's deadlines (repeatable; wildcards: 'liverpool.*').",
+)
+@click.option("--child", "children", multiple=True, metavar="ID", help="List only this child (repeatable).")
+@click.option(
+    "--case",
+    "cases",
+    multiple=True,
+    metavar="ID",
+    help="List only this case (repeatable): a case file to print.",
+)
+@click.option(
+    "--team",
+    "teams",
+    multiple=True,
+    metavar="NAME",
+    help="List only this team's deadlines (a carried column).",
+)
+@click.option(
+    "--worker",
+    "workers",
+    multiple=True,
+    metavar="NAME",
+    help="List only this worker's deadlines (a carried column).",
+)
+@click.option(
+    "--summary-only", is_flag=True, help="Only the summary, measures and files left out (a census)."
+)
+@click.option(
+    "--due-within",
+    metavar="PERIOD",
+    help="Worklist: pending deadlines due within PERIOD of the as-of date, soonest first "
+    "(e.g. '10 working days').",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(list(ENGINES)),
+    default="native",
+    show_default=True,
+    help="Matching backend: native (the reference), durable (durable_rules, the [durable] extra), "
+    "or both (compared on every case; any difference is an error). See docs/engines.md.",
 )
 @click.option("--all", "show_all", is_flag=True, help="Text format: list met and cancelled deadlines too.")
+@click.option(
+    "--columns",
+    "columns_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="MAP.yaml",
+    help="A column mapping for CSV and .xlsx exports with their own column names and codes.",
+)
+@click.option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook to read. Default: the first.")
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes for a census file. Default: one per core for large files.",
+    help="Worker processes for a census file (and durable_rules workers). Default: one per core for "
+    "large census files.",
 )
 def check(
     paths: tuple[Path, ...],
     rule_dirs: tuple[Path, ...],
     authority: str | None,
     as_of_text: str | None,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
+    no_bom: bool,
+    breaches_only: bool,
+    statuses: tuple[str, ...],
+    rule_patterns: tuple[str, ...],
+    children: tuple[str, ...],
+    cases: tuple[str, ...],
+    teams: tuple[str, ...],
+    workers: tuple[str, ...],
+    summary_only: bool,
+    due_within: str | None,
     engine: str,
     show_all: bool,
+    columns_file: Path | None,
+    sheet: str | None,
     jobs: int | None,
 ) -> None:
-    """Check case timelines (YAML, JSON, CSV event logs, CIN census XML, or folders of them).
+    """Check case timelines (YAML, JSON, CSV event logs, .xlsx workbooks, CIN census XML, or folders
+    of them; `-` reads standard input).
 
     Exit code 0: no breach; 1: breaches found; 2: some input could not be read (each problem is
     printed with its file, line and field, and the rest is still checked).
 
     Example: timescales check timelines/ --as-of 2024-03-31
     """
+    try:
+        chosen = choose_format(fmt, output)
+        refuse_input_as_output(paths, output)
+    except OutputError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    listed = ReportFilter(
+        statuses=parse_statuses(statuses),
+        rules=rule_patterns,
+        children=frozenset(children),
+        cases=frozenset(cases),
+        attributes={k: frozenset(v) for k, v in (("team", teams), ("worker", workers)) if v},
+        breaches_only=breaches_only,
+        summary_only=summary_only,
+        worklist=_worklist(due_within),
+    )
     rules = load_rule_dirs(rule_dirs)
+    try:
+        evaluator = get_evaluator(engine, jobs=jobs or 1)
+        prepare_evaluator(evaluator, rules)
+    except TimescalesError as error:
+        fail(error)
     as_of = parse_as_of(as_of_text)
+    try:
+        column_map = load_column_map(columns_file, rules.vocabulary) if columns_file else None
+    except TimescalesError as error:
+        fail(error)
     default_as_of = None
+    generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)  # the one place the clock is read
     if as_of is None:
-        default_as_of = dt.date.today()  # the one place the clock is read
+        default_as_of = generated_at.date()
         click.echo(
             f"As-of date: {human_date(default_as_of)} (today), unless a timeline gives its own.", err=True
         )
-    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
-        writer = make_writer(fmt, out, show_all=show_all, colour=None if output is None else False)
-        with progress_bar() as advance:
-            result = run_check(
-                paths,
-                rules,
-                writer,
-                as_of=as_of,
-                default_as_of=default_as_of,
-                authority=authority,
-                engine=engine,
-                jobs=jobs,
-                progress=advance,
+        with report_file(output, chosen in BINARY_FORMATS) as out:
+            writer = make_writer(
+                chosen, out, show_all=show_all, colour=None if output is None else False, bom=not no_bom
             )
+            with progress_bar() as advance:
+                result = run_check(
+                    paths,
+                    rules,
+                    writer,
+                    as_of=as_of,
+                    default_as_of=default_as_of,
+                    authority=authority,
+                    engine=engine,
+                    jobs=jobs,
+                    progress=advance,
+                    read=ReadOptions(column_map, sheet),
+                    listed=listed,
+                    generated_at=generated_at,
+                    evaluator=evaluator,
+                )
+    except OutputError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except OSError as error:
+        if error.errno not in WRITE_ERRORS:
+            raise
+        cannot_write(str(output) if output is not None else "standard output", error)
     finally:
-        if output:
-            out.close()
+        close_evaluator(evaluator)
+    written(output)
     for line in result.left_out:
         click.echo(f"error: {line}", err=True)
     if result.left_out:
@@ -94,3 +221,13 @@ def check(
             f"{len(result.left_out)} problem(s): the inputs above were left out of the report.", err=True
         )
     sys.exit(result.exit_code)
+
+
+def _worklist(text: str | None) -> Worklist | None:
+    if text is None:
+        return None
+    try:
+        period = parse_period(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--due-within") from None
+    return Worklist(period, text)

@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ..calendar import parse_iso_date
+from ..adapters.dates import read_date
 from ..errors import TimescalesError
 from ..rules.loader import load_rules
 from ..rules.model import RuleSet
@@ -37,7 +37,8 @@ def parse_as_of(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return parse_iso_date(value)
+        # The same dates as a spreadsheet: ISO or day-first, a time of day dropped.
+        return read_date(value).date
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
 

@@ -15,12 +15,13 @@ Judging (due dates, status, lateness, explanation) is shared: see ``obligations.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Sequence
 
 from ..calendar import WorkingCalendar
-from ..rules.model import AT_LEAST_BEFORE, Rule
+from ..rules.model import AT_LEAST_BEFORE, EventPattern, Rule
 from ..timeline import Event
-from .obligations import Obligation, due_date
+from .obligations import Obligation, due_date, snapshot_obligation
 
 
 class NativeEvaluator:
@@ -38,27 +39,125 @@ class NativeEvaluator:
                 continue
             types = rule.event_types
             relevant = [e for e in events if e.type in types]
-            if rule.one_open_at_a_time:
+            if rule.snapshot:
+                found = snapshot_obligation(rule, child, relevant)
+                if found is not None:
+                    yield found
+            elif rule.one_open_at_a_time:
                 yield from _chained(rule, child, relevant, calendar)
             else:
                 yield from _linked(rule, child, relevant, calendar)
 
 
 def _linked(rule: Rule, child: str, events: list[Event], calendar: WorkingCalendar) -> Iterator[Obligation]:
-    """Rules whose meeting event names its trigger (`for: trigger`): one obligation per trigger."""
-    for trigger in events:
+    """Rules whose meeting event names its trigger (`for: trigger`): one obligation per trigger.
+
+    Each trigger is closed through a :class:`_LinkIndex` (events found by link and by position),
+    so a case with thousands of conferences costs time in proportion to its events, not their
+    square.
+    """
+    index: _LinkIndex | None = None
+    for position, trigger in enumerate(events):
         if not rule.is_triggered_by(trigger):
             continue
         version = rule.version_on(trigger.date)
         if version is None:
             continue
+        if index is None:
+            index = _LinkIndex(rule, events)
         ob = Obligation(rule, version, child, trigger, version.period)
         if version.direction == AT_LEAST_BEFORE:
             # The report may come before or after the conference: any linked event counts.
-            met = next((e for e in events if e is not trigger and rule.expects.matches(e, trigger)), None)
-            yield _closed(ob, met, None, None, None)
+            met = index.first_meeting(trigger.id, 0, position)
+            yield _closed(ob, None if met is None else events[met], None, None, None)
         else:
-            yield _close(ob, events, events.index(trigger), calendar)[0]
+            yield index.close(ob, position, calendar)
+
+
+class _LinkIndex:
+    """The events of one child that can close or extend a linked rule's obligations, found by link
+    key and position instead of by scanning (the same answers as :func:`_close`, in log time).
+
+    ``events`` are the rule's relevant events in date order; positions index into them.
+    """
+
+    def __init__(self, rule: Rule, events: list[Event]) -> None:
+        self.rule = rule
+        self.events = events
+        #: trigger id -> positions of the events that meet it (they name it with `for:`).
+        self.meeting: dict[str, list[int]] = {}
+        #: positions of the events that end the need (no link: they end every open obligation).
+        self.cancelling: list[int] = []
+        #: position -> the first position of that event's day (same-day events may answer).
+        self.day_start: list[int] = []
+        #: extension pattern -> (positions by link key, or under None when it needs no link).
+        self._extending: dict[int, dict[str | None, list[int]]] = {}
+        expects, cancels = rule.expects, rule.cancelled_by
+        first_of_day = 0
+        for position, event in enumerate(events):
+            if position and event.date != events[position - 1].date:
+                first_of_day = position
+            self.day_start.append(first_of_day)
+            if event.refers_to is not None and expects.matches_unlinked(event):
+                self.meeting.setdefault(event.refers_to, []).append(position)
+            if any(c.matches(event) for c in cancels):
+                self.cancelling.append(position)
+
+    @staticmethod
+    def _first(positions: list[int], start: int, skip: int) -> int | None:
+        """The first of ``positions`` at or after ``start`` that is not ``skip``."""
+        at = bisect.bisect_left(positions, start)
+        if at < len(positions) and positions[at] == skip:
+            at += 1
+        return positions[at] if at < len(positions) else None
+
+    def first_meeting(self, trigger_id: str, start: int, trigger_position: int) -> int | None:
+        return self._first(self.meeting.get(trigger_id, []), start, trigger_position)
+
+    def _extension_positions(self, pattern: EventPattern, trigger_id: str) -> list[int]:
+        by_key = self._extending.get(id(pattern))
+        if by_key is None:
+            by_key = {}
+            for position, event in enumerate(self.events):
+                if pattern.matches_unlinked(event):
+                    key = event.refers_to if pattern.for_trigger else None
+                    if key is not None or not pattern.for_trigger:
+                        by_key.setdefault(key, []).append(position)
+            self._extending[id(pattern)] = by_key
+        return by_key.get(trigger_id if pattern.for_trigger else None, [])
+
+    def close(self, ob: Obligation, trigger_position: int, calendar: WorkingCalendar) -> Obligation:
+        """What closes ``ob``: the first meeting or cancelling event from the trigger's day on
+        (a meeting event the same day as the cancelling one still meets it), and any extension."""
+        trigger = ob.trigger
+        events = self.events
+        start = self.day_start[trigger_position]
+        met = self.first_meeting(trigger.id, start, trigger_position)
+        cancel = self._first(self.cancelling, start, trigger_position)
+        met_by = cancelled_by = None
+        closing = len(events)
+        if met is not None and (cancel is None or met < cancel or events[met].date == events[cancel].date):
+            met_by, closing = events[met], met
+        elif cancel is not None:
+            cancelled_by, closing = events[cancel], cancel
+        extension = ob.version.extension if ob.occurrence == 1 else None
+        extended_by = late_extension = None
+        if extension is not None:
+            positions = self._extension_positions(extension.by, trigger.id)
+            low = bisect.bisect_left(positions, start)
+            high = bisect.bisect_left(positions, closing)
+            candidates = [
+                p for p in (positions[low:high][:2] + positions[low:high][-2:]) if p != trigger_position
+            ]
+            if candidates:
+                first_due = due_date(ob.period, ob.version, trigger.date, calendar)
+                first = events[candidates[0]]
+                if first.date <= first_due:
+                    extended_by = first
+                else:
+                    # Dates only grow: every later candidate is late too; the report names the last.
+                    late_extension = events[candidates[-1]]
+        return _closed(ob, met_by, cancelled_by, extended_by, late_extension)
 
 
 def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalendar) -> Iterator[Obligation]:
@@ -66,7 +165,7 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
     index = 0
     consumed: set[int] = set()
     while index < len(events):
-        trigger = events[index]
+        trigger = origin = events[index]
         if id(trigger) in consumed or not rule.is_triggered_by(trigger):
             index += 1
             continue
@@ -80,10 +179,14 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
             yield closed
             if closed.met_by is None and closed.cancelled_by is None:
                 return  # still open at the end: no later trigger starts a new clock
+            if closed.met_by is None:
+                # Cancelled: a later trigger may start a new clock, the cancelling event itself
+                # included (a new placement ends the last one's visits and starts its own).
+                if closing_index > index:
+                    index = closing_index - 1  # the `index += 1` below lands on it
+                break
             # A same-day answer may sit before its trigger: never scan backwards.
             index = max(index, closing_index)
-            if closed.met_by is None:
-                break  # cancelled: a later trigger may start a new clock
             consumed.add(id(closed.met_by))
             repeat = version.repeat
             if repeat is None or repeat.stops(closed.met_by):
@@ -93,14 +196,9 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
             if next_version is None or next_version.repeat is None:
                 break
             version = next_version
-            ob = Obligation(
-                rule,
-                version,
-                child,
-                closed.met_by,
-                next_version.repeat.every,
-                occurrence=closed.occurrence + 1,
-            )
+            occurrence = closed.occurrence + 1
+            period = next_version.repeat.interval(occurrence, origin.date, closed.met_by.date, calendar)
+            ob = Obligation(rule, version, child, closed.met_by, period, occurrence=occurrence)
             index = closing_index
         index += 1
 
@@ -127,6 +225,9 @@ def _close(
     taken = consumed if consumed is not None else set()
 
     extended_by = late_extension = None
+    # Later triggers while open, for a rule where one may begin a separate process (judged there).
+    later: list[Event] | None = [] if rule.later_trigger_may_restart and ob.occurrence == 1 else None
+    ob.later_triggers = later
     for position in range(start, len(events)):
         event = events[position]
         if event is trigger or id(event) in taken:
@@ -152,6 +253,8 @@ def _close(
             else:
                 closed_by = (None, event)
         else:
+            if later is not None and event.date > trigger.date and rule.is_triggered_by(event):
+                later.append(event)
             if extension is not None and extended_by is None and extension.by.matches(event, trigger):
                 assert first_due is not None
                 if event.date <= first_due:

@@ -9,12 +9,14 @@ explanation, is decided here, once, so two backends cannot disagree on what a ru
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..calendar import WorkingCalendar, calendar_days_between, human_date
+from ..calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar, calendar_days_between, human_date, in_calendar
+from ..errors import CalendarError, problem
 from ..findings import EventRef, Finding, Lateness, Status
 from ..rules.model import AT_LEAST_BEFORE, Rule, RuleVersion
-from ..rules.periods import Period, Unit
+from ..rules.periods import Period, Reading, Unit
 from ..timeline import Event
 from ..vocabulary import Vocabulary
 
@@ -38,17 +40,42 @@ class Obligation:
     extended_by: Event | None = None
     #: An extension notified after the first due date: it does not count, but the report says so.
     late_extension: Event | None = None
+    #: For a rule whose later triggers may restart it: the triggers seen while this was open
+    #: (backends fill it for the first interval only, in date order).
+    later_triggers: list[Event] | None = None
+
+
+def snapshot_obligation(rule: Rule, child: str, events: Sequence[Event]) -> Obligation | None:
+    """The one obligation of a snapshot rule (``rule.snapshot``), for every backend alike.
+
+    A list of latest dates (Annex A) holds, per kind, only the last one. The clock runs from the
+    latest trigger; the obligation exists only while nothing meeting it is recorded on or after that
+    day (the list cannot say whether an earlier one was on time), and a cancelling event on or
+    after it (the end of the period of care) ends it. ``events`` are the child's, in date order.
+    """
+    trigger = next((e for e in reversed(events) if rule.is_triggered_by(e)), None)
+    if trigger is None:
+        return None
+    version = rule.version_on(trigger.date)
+    if version is None:
+        return None
+    later = [e for e in events if e.date >= trigger.date and e is not trigger]
+    if any(rule.expects.matches(e) for e in later):
+        return None
+    cancelled = next((e for e in later if any(c.matches(e) for c in rule.cancelled_by)), None)
+    return Obligation(rule, version, child, trigger, version.period, cancelled_by=cancelled)
 
 
 def due_date(
     obligation_period: Period, version: RuleVersion, trigger_day: dt.date, calendar: WorkingCalendar
 ) -> dt.date:
-    """The due date a backend uses while matching (the later reading if the unit is unclear)."""
-    sign = -1 if version.direction == AT_LEAST_BEFORE else 1
-    readings = obligation_period.readings()
+    """The due date a backend uses while matching (the most lenient reading of the period)."""
+    before = version.direction == AT_LEAST_BEFORE
+    sign = -1 if before else 1
+    readings = obligation_period.judged_readings(before)
     if len(readings) == 1:
-        return obligation_period.shift(trigger_day, calendar, readings[0], sign)
-    return max(obligation_period.shift(trigger_day, calendar, unit, sign) for unit in readings)
+        return obligation_period.due(trigger_day, calendar, readings[0], sign)
+    return max(obligation_period.due(trigger_day, calendar, reading, sign) for reading in readings)
 
 
 def _status(met_by: Event | None, cancelled_by: Event | None, due: dt.date, as_of: dt.date) -> Status:
@@ -61,6 +88,25 @@ def _status(met_by: Event | None, cancelled_by: Event | None, due: dt.date, as_o
     return Status.PENDING
 
 
+def _why_readings(period: Period, before: bool) -> str:
+    """What the source leaves open, for a finding whose readings disagree."""
+    clear = "may mean clear days, with that many whole days between the two (R v Turner; Re Hector Whaling)"
+    unstated = period.unit is Unit.DAYS_UNSTATED
+    if before and not period.clear_stated:
+        return f"without saying which kind of day, and {clear}" if unstated else f"which {clear}"
+    return "without saying which kind of day"
+
+
+def _readings_disagree(
+    period: Period, before: bool, statuses: tuple[tuple[Reading, dt.date, Status], ...]
+) -> str:
+    readings_text = "; ".join(
+        f"read as {r.describe()} it is due {d.isoformat()} ({s.value})" for r, d, s in statuses
+    )
+    said = f"at least {period.describe()} before" if before else period.describe()
+    return f"the source says '{said}' {_why_readings(period, before)}: {readings_text}"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -68,9 +114,20 @@ def _plural(n: int, word: str) -> str:
 class Judge:
     """Turns obligations into findings for one case (its calendar, vocabulary and as-of date)."""
 
-    def __init__(self, case: str, calendar: WorkingCalendar, vocabulary: Vocabulary, as_of: dt.date):
+    def __init__(
+        self,
+        case: str,
+        calendar: WorkingCalendar,
+        vocabulary: Vocabulary,
+        as_of: dt.date,
+        calendar_for: Callable[[Rule], WorkingCalendar] | None = None,
+        source: str | None = None,
+    ):
         self.case = case
+        self.source = source
+        #: The nation's calendar; ``calendar_for`` gives a rule counting a pack's closures its own.
         self.calendar = calendar
+        self.calendar_for = calendar_for
         self.vocabulary = vocabulary
         self.as_of = as_of
 
@@ -80,29 +137,36 @@ class Judge:
 
     def finding(self, ob: Obligation) -> Finding:
         rule, version = ob.rule, ob.version
+        calendar = self.calendar if self.calendar_for is None else self.calendar_for(rule)
         before = version.direction == AT_LEAST_BEFORE
         sign = -1 if before else 1
         period = ob.period
         if ob.extended_by is not None and version.extension is not None:
             period = version.extension.to
-        units = period.readings()
+        readings = period.judged_readings(before)
         trigger_day = ob.trigger.date
         met_by = ob.met_by
-        if len(units) == 1:  # the common case: one reading of the period
-            unit = units[0]
-            due = period.shift(trigger_day, self.calendar, unit, sign)
+        if len(readings) == 1:  # the common case: one reading of the period
+            reading = readings[0]
+            due = period.due(trigger_day, calendar, reading, sign)
             if met_by is not None:
                 status = Status.MET if met_by.date <= due else Status.LATE
             else:
                 status = _status(None, ob.cancelled_by, due, self.as_of)
-            statuses: tuple[tuple[Unit, dt.date, Status], ...] = ((unit, due, status),)
+            statuses: tuple[tuple[Reading, dt.date, Status], ...] = ((reading, due, status),)
+            if not FIRST_YEAR <= due.year < LAST_YEAR:
+                self._outside_calendar(ob, due)
         else:
             statuses = tuple(
-                (u, d, _status(ob.met_by, ob.cancelled_by, d, self.as_of))
-                for u in units
-                for d in (period.shift(trigger_day, self.calendar, u, sign),)
+                (r, d, _status(ob.met_by, ob.cancelled_by, d, self.as_of))
+                for r in readings
+                for d in (period.due(trigger_day, calendar, r, sign),)
             )
-            unit, due, status = max(statuses, key=lambda item: item[1])
+            # The most lenient reading is reported; the finding is uncertain if another disagrees.
+            reading, due, status = max(statuses, key=lambda item: item[1])
+            for _, each_due, _ in statuses:
+                if not in_calendar(each_due):
+                    self._outside_calendar(ob, each_due)
 
         uncertain: list[str] = []
         involved = (ob.trigger, ob.met_by, ob.cancelled_by, ob.extended_by)
@@ -120,23 +184,20 @@ class Judge:
                         f"the date of the {self.label(event.type)} ({event.id}, {role}) is estimated"
                     )
         if len(statuses) > 1 and len({s for _, _, s in statuses}) > 1:
-            readings_text = "; ".join(
-                f"read as {u.value} it is due {d.isoformat()} ({s.value})" for u, d, s in statuses
-            )
-            uncertain.append(
-                f"the source says '{period.describe()}' without saying which kind of day: {readings_text}"
-            )
+            uncertain.append(_readings_disagree(period, before, statuses))
+        if ob.later_triggers:
+            uncertain.extend(self._restarts(ob, period, reading, status, calendar))
 
         late_by = None
         if status is Status.LATE:
             assert ob.met_by is not None
             late_by = Lateness(
-                self.calendar.working_days_between(due, ob.met_by.date),
+                calendar.working_days_between(due, ob.met_by.date),
                 calendar_days_between(due, ob.met_by.date),
             )
         elif status is Status.MISSING:
             late_by = Lateness(
-                self.calendar.working_days_between(due, self.as_of), calendar_days_between(due, self.as_of)
+                calendar.working_days_between(due, self.as_of), calendar_days_between(due, self.as_of)
             )
 
         trigger = ob.trigger
@@ -154,32 +215,98 @@ class Judge:
             late_by,
             bool(uncertain),
             version.source.ref,
-            _Explanation(self, ob, period, unit, due, status, late_by, statuses),
+            _Explanation(self, calendar, ob, period, reading, due, status, late_by, statuses),
             tuple(uncertain),
             ob.occurrence,
+            trigger.carried,
+            rule.about,
+            (),
+            rule.requirement,
         )
 
-    def explain(
+    def _restarts(
+        self, ob: Obligation, period: Period, reading: Reading, status: Status, calendar: WorkingCalendar
+    ) -> list[str]:
+        """A later trigger may have begun a separate process (a new section 47 enquiry after one
+        that ended unrecorded): say so where timing from it gives another answer."""
+        found = []
+        for later in ob.later_triggers or ():
+            due = period.due(later.date, calendar, reading, 1)
+            other = _status(ob.met_by, ob.cancelled_by, due, self.as_of)
+            if other is not status:
+                found.append(
+                    f"the {self.label(later.type)} {later.id} ({later.date.isoformat()}) may have begun a "
+                    f"separate enquiry, and the data does not record whether the first ended: timed from it, "
+                    f"the deadline is {due.isoformat()} ({other.value})"
+                )
+        return found
+
+    def _explain_snapshot(
         self,
+        calendar: WorkingCalendar,
         ob: Obligation,
         period: Period,
         unit: Unit,
         due: dt.date,
         status: Status,
         late_by: Lateness | None,
-        statuses: list[tuple[Unit, dt.date, Status]],
+    ) -> str:
+        return _snapshot_text(self, calendar, ob, period, unit, due, status, late_by)
+
+    def _outside_calendar(self, ob: Obligation, due: dt.date) -> None:
+        """A deadline the calendar cannot count to (a 30-month period from a trigger in 2099) is
+        refused for the case, at the trigger's line, rather than reported as if it were real."""
+        trigger = ob.trigger
+        raise CalendarError(
+            [
+                problem(
+                    self.source or self.case,
+                    f"{ob.rule.id}: the deadline from {trigger.id} ({trigger.date.isoformat()}) would fall "
+                    f"in {due.year}, outside the years the bank-holiday calendars cover "
+                    f"({FIRST_YEAR} to {LAST_YEAR - 1})",
+                    line=trigger.line,
+                    field="date",
+                    code="E102",
+                )
+            ]
+        )
+
+    def explain(
+        self,
+        calendar: WorkingCalendar,
+        ob: Obligation,
+        period: Period,
+        reading: Reading,
+        due: dt.date,
+        status: Status,
+        late_by: Lateness | None,
+        statuses: list[tuple[Reading, dt.date, Status]],
     ) -> str:
         """A paragraph a QA officer can check by hand with a calendar."""
+        unit = reading.unit
         trigger = ob.trigger
         before = ob.version.direction == AT_LEAST_BEFORE
         expected = self.label(ob.rule.expects.type)
         expected_cap = expected[0].upper() + expected[1:]
         parts: list[str] = []
         trigger_label = self.label(trigger.type)
+        if ob.rule.snapshot:
+            return self._explain_snapshot(calendar, ob, period, unit, due, status, late_by)
         if before:
+            counted = (
+                f"with {period.describe(unit, clear=True)} clear between, the last day is"
+                if reading.clear
+                else f"{period.describe(unit)} before it is"
+            )
             parts.append(
-                f"The {trigger_label} was held {human_date(trigger.date)}; "
-                f"{period.describe(unit)} before it is {human_date(due)}"
+                f"The {trigger_label} was held {human_date(trigger.date)}; {counted} {human_date(due)}"
+            )
+        elif period.inclusive:
+            # "Beginning with" the day (LGA 1974 ss.26B, 31(2)): the trigger's day is day 1.
+            opening = f"{trigger_label[0].upper()}{trigger_label[1:]} {human_date(trigger.date)} (day 1)"
+            parts.append(
+                f"{opening}; the period of {Period(period.amount, unit).describe()} beginning with "
+                f"that day ends {human_date(due)}"
             )
         else:
             opening = f"{trigger_label[0].upper()}{trigger_label[1:]} {human_date(trigger.date)} (day 0)"
@@ -187,23 +314,21 @@ class Judge:
                 opening = f"Previous {trigger_label} {human_date(trigger.date)} (day 0)"
             parts.append(f"{opening}; {period.describe(unit)} later is {human_date(due)}")
         if unit is Unit.WORKING_DAYS:
-            skipped = self.calendar.closed_weekdays_between(trigger.date, due)
+            skipped = calendar.closed_weekdays_between(trigger.date, due)
             if skipped:
                 names = ", ".join(f"{human_date(d)} ({name})" for d, name in skipped)
                 parts[-1] += f", not counting {names}"
-            if trigger.date.weekday() >= 5 or self.calendar.holiday_name(trigger.date):
+            if trigger.date.weekday() >= 5 or calendar.holiday_name(trigger.date):
                 parts[-1] += "; the count starts on the next working day"
         else:
-            if unit is Unit.CALENDAR_MONTHS and due.day != trigger.date.day:
+            if unit is Unit.CALENDAR_MONTHS and not period.inclusive and due.day != trigger.date.day:
                 parts[-1] += f" (that month has no day {trigger.date.day}, so its last day)"
-            note = self.calendar.roll_note(due)
+            note = calendar.roll_note(due)
             if note:
                 parts[-1] += f"; {note}, and the deadline is not moved"
         text = parts[0] + "."
         if ob.extended_by is not None:
-            first = ob.period.shift(
-                trigger.date, self.calendar, ob.period.readings()[-1], -1 if before else 1
-            )
+            first = ob.period.shift(trigger.date, calendar, ob.period.readings()[-1], -1 if before else 1)
             text += (
                 f" An extension was notified {human_date(ob.extended_by.date)}, by the first "
                 f"deadline ({ob.period.describe()}, {human_date(first)}), so the limit is "
@@ -244,12 +369,53 @@ class Judge:
                 f"{human_date(ob.cancelled_by.date)}, before the due date."
             )
         if len(statuses) > 1:
-            other = [f"as {u.value} the deadline is {human_date(d)} ({s.value})" for u, d, s in statuses]
-            text += (
-                f" The source says '{period.describe()}' without saying which kind of day: "
-                f"{'; '.join(other)}."
-            )
+            other = [f"as {r.describe()} the deadline is {human_date(d)} ({s.value})" for r, d, s in statuses]
+            said = f"at least {period.describe()} before" if before else period.describe()
+            text += f" The source says '{said}' {_why_readings(period, before)}: {'; '.join(other)}."
         return text
+
+
+def _snapshot_text(
+    judge: Judge,
+    calendar: WorkingCalendar,
+    ob: Obligation,
+    period: Period,
+    unit: Unit,
+    due: dt.date,
+    status: Status,
+    late_by: Lateness | None,
+) -> str:
+    """A snapshot finding in the words of a list of latest dates: never as a full history."""
+    trigger = ob.trigger
+    label = judge.label(trigger.type)
+    expected = judge.label(ob.rule.expects.type)
+    text = (
+        f"The latest {label} on the list is {human_date(trigger.date)} (day 0); "
+        f"{period.describe(unit)} later is {human_date(due)}"
+    )
+    if unit is Unit.WORKING_DAYS:
+        skipped = calendar.closed_weekdays_between(trigger.date, due)
+        if skipped:
+            text += ", not counting " + ", ".join(f"{human_date(d)} ({n})" for d, n in skipped)
+    elif unit is Unit.CALENDAR_MONTHS and due.day != trigger.date.day:
+        text += f" (that month has no day {trigger.date.day}, so its last day)"
+    text += "."
+    if status is Status.MISSING:
+        assert late_by is not None
+        text += (
+            f" At the list date, {human_date(judge.as_of)}, no later {expected} is recorded: "
+            f"overdue by {_plural(late_by.working_days, 'working day')} "
+            f"({_plural(late_by.calendar_days, 'calendar day')})."
+        )
+    elif status is Status.PENDING:
+        text += f" At the list date, {human_date(judge.as_of)}, the next {expected} is not yet due."
+    else:
+        assert ob.cancelled_by is not None
+        text += (
+            f" The list records the {judge.label(ob.cancelled_by.type)} "
+            f"{human_date(ob.cancelled_by.date)}, before the next was due."
+        )
+    return text + " (The list holds only the latest date, so earlier ones are not judged.)"
 
 
 @dataclass(slots=True)
@@ -257,15 +423,23 @@ class _Explanation:
     """The inputs of an explanation, written out by :meth:`Judge.explain` when first read."""
 
     judge: Judge
+    calendar: WorkingCalendar
     obligation: Obligation
     period: Period
-    unit: Unit
+    reading: Reading
     due: dt.date
     status: Status
     late_by: Lateness | None
-    statuses: tuple[tuple[Unit, dt.date, Status], ...]
+    statuses: tuple[tuple[Reading, dt.date, Status], ...]
 
     def __call__(self) -> str:
         return self.judge.explain(
-            self.obligation, self.period, self.unit, self.due, self.status, self.late_by, list(self.statuses)
+            self.calendar,
+            self.obligation,
+            self.period,
+            self.reading,
+            self.due,
+            self.status,
+            self.late_by,
+            list(self.statuses),
         )

@@ -1,7 +1,9 @@
-"""Report writers: text (a readable table), JSON (the stable schema) and CSV (one row a finding).
+"""Report writers: text (a readable table), JSON (the stable schema) and CSV (one row a finding);
+HTML in :mod:`.html`, Excel in :mod:`.xlsx`, JUnit in :mod:`.pages`.
 
 Writers stream: they receive the run's header, then one case report at a time, then the totals, so
-a census of tens of thousands of children is written without holding it in memory.
+a census of tens of thousands of children is written without holding it in memory. Every format
+ends with the run's provenance (tool version, rule-pack fingerprint, calendar, as-of, generated at).
 """
 
 from __future__ import annotations
@@ -11,15 +13,27 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO, cast
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from ..calendar import human_date
+from ..errors import printable
 from ..findings import REPORT_SCHEMA, CaseReport, Finding, PackRef, Status, Summary
 from ..measures import measures_lines
+from ..provenance import Provenance
+
+if TYPE_CHECKING:
+    from ..rules.model import Rule
+
+
+def escape(text: str) -> str:
+    """Text from a case file as rich shows it: markup escaped and control characters shown
+    escaped (an ESC in a case id would otherwise reach the terminal: window titles, cleared
+    screens, links)."""
+    return _markup_escape(printable(text))
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,11 @@ class RunTotals:
     left_out: tuple[str, ...]
     notes: tuple[str, ...] = ()
     measures: dict[str, Any] | None = None
+    provenance: Provenance | None = None
+    #: The filters that chose what was listed, in words (empty: everything is listed).
+    listed: tuple[str, ...] = ()
+    #: Every rule of the packs used, drafts included (the Excel "Rules used" sheet).
+    rules_used: tuple[Rule, ...] = ()
 
 
 class Writer(Protocol):
@@ -89,8 +108,11 @@ class JsonWriter(_StreamWriter):
             "rule_packs": [p.to_dict() for p in totals.packs],
             "notes": list(totals.notes),
             "left_out": list(totals.left_out),
+            "listed": list(totals.listed),
             "summary": totals.summary.to_dict() | ({"measures": measures} if measures else {}),
         }
+        if totals.provenance is not None:
+            tail["provenance"] = totals.provenance.to_dict()
         body = json.dumps(tail, indent=2, ensure_ascii=False)
         self.out.write(body[2:] + "\n")  # drop the opening "{\n": the document is already open
 
@@ -98,7 +120,10 @@ class JsonWriter(_StreamWriter):
 CSV_COLUMNS = (
     "case",
     "child",
+    "about",
+    "children",
     "rule",
+    "requirement",
     "title",
     "status",
     "trigger_id",
@@ -121,53 +146,89 @@ CSV_COLUMNS = (
     "explanation",
 )
 
+#: A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP):
+#: such text is written with a leading apostrophe, which Excel and LibreOffice show as text.
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet will not run: a leading `'` before `=`, `+`, `-`, `@`, tab or CR."""
+    return "'" + text if text and text[0] in FORMULA_STARTS else text
+
+
+def finding_values(f: Finding) -> list[Any]:
+    """One finding as CSV_COLUMNS values: dates as ISO text, counts as numbers."""
+    met_by, late_by, source = f.met_by, f.late_by, f.source
+    return [
+        f.case,
+        f.child if f.child is not None else "",
+        f.about,
+        "; ".join(f.covers),
+        f.rule,
+        f.requirement_id,
+        f.title,
+        f.status.value,
+        f.trigger.id,
+        f.trigger.type,
+        f.trigger.date.isoformat(),
+        f.expects,
+        f.due.isoformat(),
+        met_by.id if met_by else "",
+        met_by.date.isoformat() if met_by else "",
+        late_by.working_days if late_by else "",
+        late_by.calendar_days if late_by else "",
+        "true" if f.uncertain else "false",
+        "; ".join(f.uncertain_because),
+        f.occurrence,
+        source.document,
+        source.edition or "",
+        source.section,
+        source.url or "",
+        source.evidence,
+        f.explanation,
+    ]
+
 
 def finding_row(f: Finding) -> dict[str, Any]:
-    return {
-        "case": f.case,
-        "child": f.child,
-        "rule": f.rule,
-        "title": f.title,
-        "status": f.status.value,
-        "trigger_id": f.trigger.id,
-        "trigger_type": f.trigger.type,
-        "trigger_date": f.trigger.date.isoformat(),
-        "expects": f.expects,
-        "due": f.due.isoformat(),
-        "met_by_id": f.met_by.id if f.met_by else "",
-        "met_by_date": f.met_by.date.isoformat() if f.met_by else "",
-        "late_working_days": f.late_by.working_days if f.late_by else "",
-        "late_calendar_days": f.late_by.calendar_days if f.late_by else "",
-        "uncertain": "true" if f.uncertain else "false",
-        "uncertain_because": "; ".join(f.uncertain_because),
-        "occurrence": f.occurrence,
-        "source_document": f.source.document,
-        "source_edition": f.source.edition or "",
-        "source_section": f.source.section,
-        "source_url": f.source.url or "",
-        "source_evidence": f.source.evidence,
-        "explanation": f.explanation,
-    }
+    return dict(zip(CSV_COLUMNS, finding_values(f), strict=True))
 
 
 class CsvWriter(_StreamWriter):
-    """One row per finding, for spreadsheets; notes and totals are not part of a CSV."""
+    """One row per finding, for spreadsheets; the last row, starting `#`, is the provenance.
 
-    def __init__(self, out: TextIO):
+    Starts with a UTF-8 byte order mark unless ``bom`` is false, so that Excel reads names with
+    accents right; text cells that a spreadsheet would run as a formula are neutralised.
+    """
+
+    def __init__(self, out: TextIO, *, bom: bool = True):
         self.out = out
+        self.bom = bom
 
     def start(self, as_of: dt.date | None, excluded_rules: tuple[str, ...]) -> None:
+        if self.bom:
+            self.out.write("\ufeff")
         csv.writer(self.out, lineterminator="\n").writerow(CSV_COLUMNS)
 
     def render(self, report: CaseReport) -> str:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\n")
+        starts = FORMULA_STARTS
         for finding in report.findings:
-            writer.writerow(finding_row(finding))
+            # Inline neutralise(): this runs for every cell of a census.
+            writer.writerow(
+                [
+                    "'" + v if v.__class__ is str and v and v[0] in starts else v
+                    for v in finding_values(finding)
+                ]
+            )
         return buffer.getvalue()
 
     def emit(self, rendered: str) -> None:
         self.out.write(rendered)
+
+    def finish(self, totals: RunTotals) -> None:
+        if totals.provenance is not None:
+            csv.writer(self.out, lineterminator="\n").writerow(["# " + totals.provenance.line()])
 
 
 _STATUS_STYLE = {
@@ -232,12 +293,11 @@ class TextWriter(_StreamWriter):
             if self.show_all or f.status in (Status.LATE, Status.MISSING, Status.PENDING) or f.uncertain
         ]
         hidden = len(report.findings) - len(shown)
-        breaches = len(report.breaches)
         self.console.print()
         self.console.print(
             f"[bold]Case {escape(report.case)}[/]"
             + (f" ({escape(report.authority)})" if report.authority else "")
-            + f": {breaches} breach{'es' if breaches != 1 else ''}, "
+            + f": {headline(case_summary(report))}; "
             f"{len(report.findings)} deadline{'s' if len(report.findings) != 1 else ''} checked"
         )
         if shown:
@@ -247,7 +307,7 @@ class TextWriter(_StreamWriter):
             for f in shown:
                 late = f"{f.late_by.working_days} wd / {f.late_by.calendar_days} cd" if f.late_by else ""
                 table.add_row(
-                    escape(f.child),
+                    escape(who(f)),
                     f.rule,
                     f"[{_STATUS_STYLE[f.status]}]{f.status.value}[/]",
                     f.due.isoformat(),
@@ -258,7 +318,7 @@ class TextWriter(_StreamWriter):
             self.console.print(table)
             for f in shown:
                 if f.status is not Status.MET or f.uncertain:
-                    self.console.print(f"  [bold]{escape(f.child)} · {escape(f.title)}[/]")
+                    self.console.print(f"  [bold]{escape(who(f))} · {escape(f.title)}[/]")
                     self.console.print(f"    {escape(f.explanation)}", soft_wrap=True)
                     for reason in f.uncertain_because:
                         self.console.print(f"    [yellow]Uncertain:[/] {escape(reason)}", soft_wrap=True)
@@ -278,21 +338,47 @@ class TextWriter(_StreamWriter):
         counts = ", ".join(f"{summary.by_status.get(s.value, 0)} {s.value}" for s in Status)
         self.console.print(
             f"[bold]{summary.cases} case{'s' if summary.cases != 1 else ''}, "
-            f"{summary.children} child{'ren' if summary.children != 1 else ''}: "
-            f"{summary.breaches} breach{'es' if summary.breaches != 1 else ''}[/] "
-            f"({counts}; {summary.uncertain} uncertain)."
+            f"{summary.children} child{'ren' if summary.children != 1 else ''}: {headline(summary)}.[/] "
+            f"{summary.findings} deadlines by rule and child: {counts}; {summary.uncertain} uncertain."
         )
+        for line in totals.listed:
+            self.console.print(f"Listed: {escape(line)} (the figures count everything checked).")
         if packs:
             self.console.print("Rule packs: " + ", ".join(p.id for p in packs))
         if left_out:
             self.console.print(f"[bold red]Left out ({len(left_out)}):[/]")
             for line in left_out:
-                self.console.print(f"  {line}", soft_wrap=True, markup=False)
+                self.console.print(f"  {printable(line)}", soft_wrap=True, markup=False)
         for note in notes:
             self.console.print(f"[yellow]Note:[/] {escape(note)}", soft_wrap=True)
         if measures:
             for line in measures_lines(measures):
                 self.console.print(line, soft_wrap=True, markup=False)
+        if totals.provenance is not None:
+            self.console.print(totals.provenance.line(), soft_wrap=True, markup=False)
+
+
+def who(f: Finding) -> str:
+    """The child a finding is about, or the children of a case-level finding."""
+    return f.child if f.child is not None else ", ".join(f.covers) + " (whole case)"
+
+
+def case_summary(report: CaseReport) -> Summary:
+    summary = Summary()
+    summary.add(report)
+    return summary
+
+
+def headline(summary: Summary) -> str:
+    """The figures a manager can quote: requirements breached, distinct late events, children."""
+    requirements = len(summary.by_requirement)
+    if not requirements:
+        return "no breach"
+    return (
+        f"{requirements} requirement{'s' if requirements != 1 else ''} breached: "
+        f"{summary.late_events} late event{'s' if summary.late_events != 1 else ''}, "
+        f"{summary.children_affected} child{'ren' if summary.children_affected != 1 else ''} affected"
+    )
 
 
 def _cite(f: Finding) -> str:
@@ -303,15 +389,32 @@ def _cite(f: Finding) -> str:
     return ", ".join(parts) + f" [{s.evidence}]"
 
 
-def make_writer(fmt: str, out: TextIO, *, show_all: bool = False, colour: bool | None = None) -> Writer:
+def make_writer(
+    fmt: str,
+    out: IO[str] | IO[bytes],
+    *,
+    show_all: bool = False,
+    colour: bool | None = None,
+    bom: bool = True,
+) -> Writer:
+    """The writer for ``fmt``; ``out`` is a binary stream for xlsx, a text stream otherwise."""
+    if fmt == "xlsx":
+        from .xlsx import XlsxWriter
+
+        return XlsxWriter(cast(IO[bytes], out))
+    out = cast(TextIO, out)
     if fmt == "json":
         return JsonWriter(out)
     if fmt == "csv":
-        return CsvWriter(out)
+        return CsvWriter(out, bom=bom)
     if fmt == "text":
         return TextWriter(out, show_all=show_all, colour=colour)
-    if fmt in ("html", "junit"):
-        from .pages import HtmlWriter, JunitWriter
+    if fmt == "html":
+        from .html import HtmlWriter
 
-        return HtmlWriter(out) if fmt == "html" else JunitWriter(out)
+        return HtmlWriter(out)
+    if fmt == "junit":
+        from .pages import JunitWriter
+
+        return JunitWriter(out)
     raise ValueError(f"unknown format {fmt!r}")

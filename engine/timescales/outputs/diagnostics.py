@@ -7,9 +7,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import quoteattr
+from urllib.parse import quote
 
 from ..errors import Problem
+from .xmltext import escape, legal, quoteattr
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 
@@ -82,15 +83,26 @@ def _problem_dict(p: Problem) -> dict[str, Any]:
 def _github(p: Problem) -> str:
     """A GitHub Actions workflow command: an annotation on the real line of the file."""
     level = "error" if p.severity == "error" else "warning"
-    props = [f"file={p.file}"]
+    props = [f"file={_github_property(p.file)}"]
     if p.line is not None:
         props.append(f"line={p.line}")
     if p.column is not None:
         props.append(f"col={p.column}")
-    props.append(f"title={p.code}")
+    props.append(f"title={_github_property(p.code)}")
     text = (f"{p.field}: " if p.field else "") + p.message + (f" ({p.hint})" if p.hint else "")
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{level} {','.join(props)}::{text}"
+    return f"::{level} {','.join(props)}::{_github_data(text)}"
+
+
+def _github_data(text: str) -> str:
+    """A workflow command's message, escaped as the Actions toolkit does (`escapeData`): a newline
+    in a value would otherwise end the command and start a forged one."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    """A workflow command's property (`escapeProperty`): `,` and `:` too, which would otherwise
+    end the property or the property list (a file named `a,line=1:x.yaml`)."""
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _junit(tool: str, checks: Sequence[Check]) -> str:
@@ -110,14 +122,16 @@ def _junit(tool: str, checks: Sequence[Check]) -> str:
             continue
         body = "\n".join(line_of(p) for p in errors)
         out.append(f"    <testcase {attrs}>")
-        out.append(f"      <failure message={quoteattr(errors[0].message)}>{_escape(body)}</failure>")
+        out.append(f"      <failure message={quoteattr(errors[0].message)}>{escape(body)}</failure>")
         out.append("    </testcase>")
     out += ["  </testsuite>", "</testsuites>"]
     return "\n".join(out) + "\n"
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _sarif_uri(file: str) -> str:
+    """A SARIF artifact location is a URI reference (SARIF 2.1.0, 3.10.2): forward slashes, and
+    every character a URI cannot hold percent-encoded (spaces, `#`, `?`, `%`, controls)."""
+    return quote(file.replace("\\", "/"), safe="/-._~!$&'()*+,;=@")
 
 
 def _sarif(tool: str, problems: Sequence[Problem]) -> dict[str, Any]:
@@ -130,7 +144,7 @@ def _sarif(tool: str, problems: Sequence[Problem]) -> dict[str, Any]:
             region["startLine"] = p.line
         if p.column is not None:
             region["startColumn"] = p.column
-        location: dict[str, Any] = {"artifactLocation": {"uri": p.file}}
+        location: dict[str, Any] = {"artifactLocation": {"uri": _sarif_uri(p.file)}}
         if region:
             location["region"] = region
         text = (f"{p.field}: " if p.field else "") + p.message + (f" ({p.hint})" if p.hint else "")
@@ -138,7 +152,7 @@ def _sarif(tool: str, problems: Sequence[Problem]) -> dict[str, Any]:
             {
                 "ruleId": p.code,
                 "level": "error" if p.severity == "error" else "warning",
-                "message": {"text": text},
+                "message": {"text": legal(text)},
                 "locations": [{"physicalLocation": location}],
             }
         )

@@ -1,52 +1,13 @@
-"""HTML and JUnit reports of an evaluation (`timescales check --format html|junit`)."""
+"""The JUnit report of an evaluation (`timescales check --format junit`); HTML is in :mod:`.html`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TextIO
-from xml.sax.saxutils import escape, quoteattr
-
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..findings import CaseReport
-from ..measures import measures_lines
 from . import RunTotals, _StreamWriter
-
-
-class HtmlWriter(_StreamWriter):
-    """A standalone page for people: one table per case, each deadline explained and cited."""
-
-    def __init__(self, out: TextIO):
-        self.out = out
-        self.env = Environment(
-            loader=PackageLoader("timescales.outputs", "templates"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.case_template = self.env.get_template("report_case.html.j2")
-
-    def start(self, as_of: dt.date | None, excluded_rules: tuple[str, ...]) -> None:
-        self.out.write(
-            self.env.get_template("report_start.html.j2").render(as_of=as_of, excluded=excluded_rules)
-        )
-
-    def render(self, report: CaseReport) -> str:
-        return self.case_template.render(case=report)
-
-    def emit(self, rendered: str) -> None:
-        self.out.write(rendered)
-
-    def finish(self, totals: RunTotals) -> None:
-        self.out.write(
-            self.env.get_template("report_finish.html.j2").render(
-                summary=totals.summary.to_dict(),
-                packs=totals.packs,
-                left_out=totals.left_out,
-                notes=totals.notes,
-                measures_lines=measures_lines(totals.measures) if totals.measures else [],
-            )
-        )
+from .xmltext import escape, quoteattr
 
 
 class JunitWriter(_StreamWriter):

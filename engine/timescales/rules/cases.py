@@ -16,18 +16,20 @@ A case for a local rule runs for that rule's authority unless it gives ``authori
 ``expect`` lists every finding of that rule, in report order; each entry checks only the keys it
 gives (status, due, child, met_by, late_by, uncertain, occurrence, trigger, edition). ``expect: []`` means
 the rule must give no finding at all. The same cases run under pytest and ``timescales test``.
+A case of a snapshot rule is read as a list of latest dates of the rule's trigger types.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..adapters.yaml_timeline import timeline_from_data
 from ..errors import Problem, RuleFileError, TimelineError, problem
-from ..evaluation import evaluate_case
+from ..evaluation import Evaluator, evaluate_case
 from ..findings import Finding
 from ..vocabulary import did_you_mean
 from ..yamlsource import LMap, LSeq, read_yaml_file
@@ -63,18 +65,32 @@ class CaseResult:
         return not self.failures
 
 
-def collect_cases(rules: RuleSet, roots: list[Path] | None = None) -> Iterator[RuleCase]:
+def collect_cases(
+    rules: RuleSet, roots: list[Path] | None = None, *, known: Iterable[str] | None = None
+) -> Iterator[RuleCase]:
     """Every test case in the rule folders, checking each file's shape; raise on malformed files."""
+    cases, problems = read_cases(rules, roots, known=known)
+    if problems:
+        raise RuleFileError(problems)
+    yield from cases
+
+
+def read_cases(
+    rules: RuleSet, roots: list[Path] | None = None, *, known: Iterable[str] | None = None
+) -> tuple[list[RuleCase], list[Problem]]:
+    """Every test case that reads, and every problem in the test files.
+
+    ``known``: the rule ids a case may name (default: the rules loaded; lint passes every rule
+    declared, so a case for a rule with problems of its own is not reported too).
+    """
     problems: list[Problem] = []
     cases: list[RuleCase] = []
-    known_rules = {r.id for r in rules.rules}
+    known_rules = set(known) if known is not None else {r.id for r in rules.rules}
     for root in roots or [Path(r) for r in rules.roots]:
         for pack_file in pack_files(root):
             for path in test_files(pack_file):
                 cases.extend(_read_test_file(path, known_rules, problems))
-    if problems:
-        raise RuleFileError(problems)
-    yield from cases
+    return cases, problems
 
 
 def _read_test_file(path: Path, known_rules: set[str], problems: list[Problem]) -> list[RuleCase]:
@@ -116,8 +132,11 @@ def _read_test_file(path: Path, known_rules: set[str], problems: list[Problem]) 
     return found
 
 
-def run_case(case: RuleCase, rules: RuleSet) -> CaseResult:
-    """Evaluate one case; compare the rule's findings with what it expects."""
+def run_case(case: RuleCase, rules: RuleSet, *, evaluator: Evaluator | None = None) -> CaseResult:
+    """Evaluate one case; compare the rule's findings with what it expects.
+
+    ``evaluator``: the backend (default native); coverage passes one that records what it matched.
+    """
     data = case.data
     timeline_doc = LMap({"case": "test", "events": data.get("events")})
     timeline_doc.position = data.position
@@ -134,7 +153,11 @@ def run_case(case: RuleCase, rules: RuleSet) -> CaseResult:
         default_authority = next((r.authority for r in rules.rules if r.id == case.rule), None)
     try:
         timeline = timeline_from_data(timeline_doc, [], case.file, rules.vocabulary)
-        report = evaluate_case(timeline, rules, authority=default_authority)
+        tested = next((r for r in rules.rules if r.id == case.rule), None)
+        if tested is not None and tested.snapshot:
+            # A snapshot rule's case is a list of latest dates of the rule's trigger types.
+            timeline = dataclasses.replace(timeline, latest_only=tested.trigger_types)
+        report = evaluate_case(timeline, rules, authority=default_authority, evaluator=evaluator)
     except (TimelineError, RuleFileError) as error:
         return CaseResult(case, tuple(str(p) for p in error.problems), ())
     findings = tuple(f for f in report.findings if f.rule == case.rule)

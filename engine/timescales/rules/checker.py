@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from ..calendar import parse_iso_date
+from ..calendar import WorkingCalendar, parse_iso_date
 from ..errors import Problem, problem
 from ..vocabulary import did_you_mean
 from ..yamlsource import LMap, LSeq
@@ -23,6 +23,14 @@ class Checker:
         self.problems = problems
         # Rule-level settings are read once per version: report each problem once.
         self.seen: set[Problem] = set()
+        self._calendar: WorkingCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """A calendar to test how far periods reach (made when first needed)."""
+        if self._calendar is None:
+            self._calendar = WorkingCalendar()
+        return self._calendar
 
     def add(
         self,
@@ -69,6 +77,16 @@ class Checker:
             self.add(data, key, f"{path}{key}", f"`{key}` must be text", "E303")
             return None
         return value
+
+    def flag(self, data: LMap, key: str, path: str) -> bool:
+        """An optional yes/no setting written ``true`` or ``false`` (absent: false)."""
+        value = self.text(data, key, path, required=False)
+        if value is None:
+            return False
+        if value not in ("true", "false"):
+            self.add(data, key, f"{path}{key}", f"`{key}` must be true or false", "E303")
+            return False
+        return value == "true"
 
     def date(self, data: LMap, key: str, path: str, *, required: bool = True) -> dt.date | None:
         return self._parsed(data, key, path, parse_iso_date, "E304", required)

@@ -8,7 +8,12 @@ Layout of a rules folder (``rules/`` ships one)::
     <pack>/<topic>.tests.yaml    # the rules' own test cases (see timescales.rules.cases)
 
 A folder that holds ``pack.yaml`` itself is one pack. Every problem in every file is collected
-and reported together as ``file:line:column: field: message``; nothing is half-loaded.
+and reported together as ``file:line:column: field: message``; nothing is half-loaded. Every check
+runs on everything that parsed (a rule with a bad period still has its id, `replaces:` and version
+dates checked), so one run shows every problem.
+
+A pack that ``extends`` a pack not in the folders given (a council's own repository extending
+``england``) gets it from the packs installed with timescales, unless a folder given holds its own.
 """
 
 from __future__ import annotations
@@ -17,21 +22,25 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..calendar import NATIONS
+from ..calendar import FIRST_YEAR, LAST_YEAR, NATIONS
 from ..errors import Problem, RuleFileError, problem
 from ..paths import shipped_rules_dir
 from ..vocabulary import Vocabulary, did_you_mean, load_vocabulary
 from ..yamlsource import LMap, LSeq, read_yaml_file
 from .checker import Checker
 from .model import (
+    ABOUT_CASE,
+    ABOUT_CHILD,
     AT_LEAST_BEFORE,
     WITHIN,
     EventPattern,
     Extension,
+    LaterIntervals,
     Pack,
     Repeat,
     Rule,
@@ -41,7 +50,16 @@ from .model import (
 )
 from .periods import Period
 
-PACK_KEYS = ("pack", "title", "nation", "authority", "extends", "non_working_days", "description")
+PACK_KEYS = (
+    "pack",
+    "title",
+    "nation",
+    "authority",
+    "extends",
+    "non_working_days",
+    "non_working_days_extend_national_rules",
+    "description",
+)
 RULE_KEYS = (
     "id",
     "title",
@@ -54,14 +72,48 @@ RULE_KEYS = (
     "cancelled_by",
     "versions",
     "replaces",
+    "restates",
+    "about",
     "draft",
+    "working_day_defined_by",
+    "later_trigger_may_restart",
+    "snapshot",
     "notes",
 )
-VERSION_KEYS = ("in_force", "source", "within", "at_least_before", "extension", "repeat", "notes")
+VERSION_KEYS = ("in_force", "source", "quote", "within", "at_least_before", "extension", "repeat", "notes")
+#: A quote is the source's own words beside the encoding, not a copy of the source.
+QUOTE_MAX_LINES, QUOTE_MAX_CHARS = 8, 800
 SOURCE_KEYS = ("document", "edition", "section", "url", "evidence", "note")
 PATTERN_KEYS = ("type", "where", "for")
 EVIDENCE = ("verified", "restated", "seed")
 ID_PART = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+#: Problems that leave a file (or a rule) unread: not YAML (E001), not the shape expected (E300).
+UNREADABLE_CODES = frozenset({"E001", "E300"})
+
+
+@dataclass(frozen=True)
+class DeclaredRule:
+    """A rule as far as its id, even when the rest of it has problems: ids, `replaces:` targets and
+    test cases are checked against these, so a broken rule hides nothing else from lint."""
+
+    id: str
+    authority: str | None
+    replaces: tuple[str, ...]
+    file: str
+    line: int | None
+    restates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleFolders:
+    """What reading some rule folders gave: the packs that loaded clean, every rule declared and
+    every problem. :func:`load_rules` refuses it if there is any problem; lint reports them all."""
+
+    rules: RuleSet | None
+    declared: tuple[DeclaredRule, ...]
+    problems: tuple[Problem, ...]
+    #: Rule files that could not be read as a list of rules: the ids they hold are unknown.
+    unreadable: tuple[str, ...] = ()
 
 
 def load_rules(*paths: str | Path) -> RuleSet:
@@ -69,27 +121,81 @@ def load_rules(*paths: str | Path) -> RuleSet:
 
     Raises :class:`RuleFileError` listing every problem in every file.
     """
+    folders = read_rule_folders(*paths)
+    if folders.problems or folders.rules is None:
+        raise RuleFileError(folders.problems)
+    return folders.rules
+
+
+def read_rule_folders(*paths: str | Path) -> RuleFolders:
+    """Read rule folders and check everything that parsed; never raises for a bad file."""
     roots = [Path(p) for p in paths] or [shipped_rules_dir()]
     problems: list[Problem] = []
+    first = len(problems)
     vocabulary = _vocabulary_for(roots, problems)
     if vocabulary is None:
-        raise RuleFileError(problems)
+        return RuleFolders(None, (), tuple(problems))
     packs: list[Pack] = []
+    declared: list[DeclaredRule] = []
     for root in roots:
         if not root.is_dir():
             problems.append(problem(str(root), "not a folder of rule packs", code="E300"))
             continue
         for pack_file in pack_files(root):
-            pack = _load_pack(pack_file, vocabulary, problems)
+            pack = _load_pack(pack_file, vocabulary, problems, declared)
             if pack is not None:
                 packs.append(pack)
-    if not packs and not problems:
+    if not packs and not declared and not problems:
         problems.append(problem(str(roots[0]), "no rule packs found (no pack.yaml below it)", code="E300"))
-    problems.extend(_check_across_packs(packs))
-    if problems:
-        raise RuleFileError(problems)
-    packs.sort(key=lambda p: (p.authority is not None, p.id))
-    return RuleSet(tuple(packs), vocabulary, tuple(str(r) for r in roots))
+    extended = _extended_from_shipped(roots, packs, vocabulary, problems, declared)
+    problems.extend(_check_across_packs(packs + list(extended), declared, _shipped_pack_ids()))
+    every = sorted([*packs, *extended], key=lambda p: (p.authority is not None, p.id))
+    ruleset = RuleSet(
+        tuple(every), vocabulary, tuple(str(r) for r in roots), extended=frozenset(p.id for p in extended)
+    )
+    unreadable = sorted({p.file for p in problems[first:] if p.code in UNREADABLE_CODES})
+    return RuleFolders(ruleset, tuple(declared), tuple(problems), tuple(unreadable))
+
+
+def _shipped_pack_ids() -> dict[str, Path]:
+    """The id of every pack installed with timescales, and its pack file."""
+    found: dict[str, Path] = {}
+    for pack_file in pack_files(shipped_rules_dir()):
+        data, parse_problems = read_yaml_file(pack_file)
+        if not parse_problems and isinstance(data, LMap) and isinstance(data.get("pack"), str):
+            found[data["pack"]] = pack_file
+    return found
+
+
+def _extended_from_shipped(
+    roots: list[Path],
+    packs: list[Pack],
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+    declared: list[DeclaredRule],
+) -> list[Pack]:
+    """The installed packs that the packs read extend (and what those extend), when the folders
+    given do not hold them: a council's repository keeps only its own pack."""
+    have = {p.id for p in packs}
+    wanted = [p.extends for p in packs if p.extends is not None and p.extends not in have]
+    if not wanted:
+        return []
+    shipped_root = shipped_rules_dir().resolve()
+    if any(root.resolve() == shipped_root for root in roots):
+        return []  # the shipped folder itself was given: nothing more to find there
+    shipped = _shipped_pack_ids()
+    added: list[Pack] = []
+    while wanted:
+        pack_id = wanted.pop()
+        if pack_id in have or pack_id not in shipped:
+            continue  # an unknown id is reported by _check_across_packs (E342)
+        pack = _load_pack(shipped[pack_id], vocabulary, problems, declared)
+        have.add(pack_id)
+        if pack is not None:
+            added.append(pack)
+            if pack.extends is not None:
+                wanted.append(pack.extends)
+    return added
 
 
 def _vocabulary_for(roots: Iterable[Path], problems: list[Problem]) -> Vocabulary | None:
@@ -121,15 +227,19 @@ def test_files(pack_file: Path) -> list[Path]:
     return sorted(pack_file.parent.glob("*.tests.yaml"))
 
 
-def _load_pack(pack_file: Path, vocabulary: Vocabulary, problems: list[Problem]) -> Pack | None:
+def _load_pack(
+    pack_file: Path, vocabulary: Vocabulary, problems: list[Problem], declared: list[DeclaredRule]
+) -> Pack | None:
     file = str(pack_file)
     data, parse_problems = read_yaml_file(pack_file)
     problems.extend(parse_problems)
-    if parse_problems:
-        return None
     check = Checker(file, problems)
     if not isinstance(data, LMap):
-        check.add(None, None, "", "a pack file must be a mapping with `pack:` and `title:`", "E300")
+        if not parse_problems:
+            check.add(None, None, "", "a pack file must be a mapping with `pack:` and `title:`", "E300")
+        # The pack's rule files are still checked, without the checks that need the pack's id.
+        for rule_file in rule_files(pack_file):
+            _load_rule_file(rule_file, None, None, vocabulary, problems, declared)
         return None
     check.keys(data, PACK_KEYS, "")
     pack_id = check.text(data, "pack", "")
@@ -172,21 +282,47 @@ def _load_pack(pack_file: Path, vocabulary: Vocabulary, problems: list[Problem])
                 name = check.text(item, "name", path)
                 if day is not None and name is not None:
                     non_working[day] = name
-    if pack_id is None:
-        return None
+    extend_national = check.flag(data, "non_working_days_extend_national_rules", "")
+    if extend_national and authority is None:
+        check.add(
+            data,
+            "non_working_days_extend_national_rules",
+            "non_working_days_extend_national_rules",
+            "only a local pack (one with an `authority`) can extend national rules with its closure days",
+            "E308",
+        )
     rules: list[Rule] = []
     for rule_file in rule_files(pack_file):
-        rules.extend(_load_rule_file(rule_file, pack_id, authority, vocabulary, problems))
-    return Pack(pack_id, title, nation, authority, tuple(rules), MappingProxyType(non_working), file, extends)
+        rules.extend(_load_rule_file(rule_file, pack_id, authority, vocabulary, problems, declared))
+    if pack_id is None:
+        return None
+    return Pack(
+        pack_id,
+        title,
+        nation,
+        authority,
+        tuple(rules),
+        MappingProxyType(non_working),
+        file,
+        extends,
+        extend_national,
+    )
 
 
 def _load_rule_file(
-    path: Path, pack_id: str, authority: str | None, vocabulary: Vocabulary, problems: list[Problem]
+    path: Path,
+    pack_id: str | None,
+    authority: str | None,
+    vocabulary: Vocabulary,
+    problems: list[Problem],
+    declared: list[DeclaredRule],
 ) -> list[Rule]:
+    """The rules of one file. ``pack_id`` is None when the pack file itself is broken: the rules
+    are still checked, all but their id's prefix and whether they may replace."""
     data, parse_problems = read_yaml_file(path)
     problems.extend(parse_problems)
-    if parse_problems:
-        return []
+    if data is None and parse_problems:
+        return []  # not YAML: nothing in it can be trusted (a repeated key still leaves the rest)
     check = Checker(str(path), problems)
     if not isinstance(data, LMap) or not isinstance(data.get("rules"), LSeq):
         check.add(
@@ -204,19 +340,25 @@ def _load_rule_file(
         if not isinstance(raw, LMap):
             check.add(raw_rules, index, f"rules[{index}]", "a rule must be a mapping", "E300")
             continue
-        rule = _load_rule(raw, f"rules[{index}].", pack_id, authority, vocabulary, check)
+        rule = _load_rule(raw, f"rules[{index}].", pack_id, authority, vocabulary, check, declared)
         if rule is not None:
             rules.append(rule)
     return rules
 
 
 def _load_rule(
-    data: LMap, path: str, pack_id: str, authority: str | None, vocabulary: Vocabulary, check: Checker
+    data: LMap,
+    path: str,
+    pack_id: str | None,
+    authority: str | None,
+    vocabulary: Vocabulary,
+    check: Checker,
+    declared: list[DeclaredRule],
 ) -> Rule | None:
     before = len(check.problems)
     check.keys(data, RULE_KEYS, path)
     rule_id = check.text(data, "id", path)
-    if rule_id is not None:
+    if rule_id is not None and pack_id is not None:
         prefix = f"{pack_id}."
         if not rule_id.startswith(prefix) or not ID_PART.fullmatch(rule_id[len(prefix) :]):
             check.add(
@@ -228,6 +370,9 @@ def _load_rule(
             )
     title = check.text(data, "title", path)
     draft = check.text(data, "draft", path, required=False)
+    working_day_defined_by = check.text(data, "working_day_defined_by", path, required=False)
+    may_restart = check.flag(data, "later_trigger_may_restart", path)
+    snapshot = check.flag(data, "snapshot", path)
     triggers = _triggers(data, path, vocabulary, check)
     expects = _pattern(data, "expects", path, vocabulary, check, allow_for=True)
     cancelled: list[EventPattern] = []
@@ -248,23 +393,12 @@ def _load_rule(
                 )
                 if pattern is not None:
                     cancelled.append(pattern)
-    replaces: tuple[str, ...] = ()
-    raw_replaces = data.get("replaces")
-    if raw_replaces is not None:
-        if isinstance(raw_replaces, str):
-            replaces = (raw_replaces,)
-        elif isinstance(raw_replaces, LSeq) and all(isinstance(r, str) for r in raw_replaces):
-            replaces = tuple(raw_replaces)
-        else:
-            check.add(data, "replaces", f"{path}replaces", "expected a rule id or a list of them", "E303")
-        if authority is None and replaces:
-            check.add(
-                data,
-                "replaces",
-                f"{path}replaces",
-                "only a local pack (one with an `authority`) can replace a rule",
-                "E308",
-            )
+    national = authority is None and pack_id is not None
+    replaces = _local_rule_ids(data, "replaces", path, national, check)
+    restates = _local_rule_ids(data, "restates", path, national, check)
+    about = check.text(data, "about", path, required=False) or ABOUT_CHILD
+    if about not in (ABOUT_CHILD, ABOUT_CASE):
+        check.add(data, "about", f"{path}about", f"expected {ABOUT_CHILD} or {ABOUT_CASE}", "E303")
     # Rule-level defaults are checked even when there is no version to use them.
     empty = LMap()
     empty.position, empty.key_positions, empty.value_positions = data.position, {}, {}
@@ -273,7 +407,18 @@ def _load_rule(
     _extension(empty, data, path, path, vocabulary, check)
     _repeat(empty, data, path, path, expects, vocabulary, check)
     versions = _versions(data, path, expects, vocabulary, check)
-    if len(check.problems) > before or rule_id is None or title is None or not triggers or expects is None:
+    if snapshot:
+        _check_snapshot(data, path, versions, expects, check)
+    if rule_id is not None:
+        declared.append(DeclaredRule(rule_id, authority, replaces, check.file, data.position[0], restates))
+    if (
+        len(check.problems) > before
+        or pack_id is None
+        or rule_id is None
+        or title is None
+        or not triggers
+        or expects is None
+    ):
         return None
     line, _ = data.position
     return Rule(
@@ -289,7 +434,54 @@ def _load_rule(
         draft,
         check.file,
         line,
+        working_day_defined_by,
+        about,
+        restates,
+        may_restart,
+        snapshot,
     )
+
+
+def _check_snapshot(
+    data: LMap, path: str, versions: list[RuleVersion], expects: EventPattern | None, check: Checker
+) -> None:
+    """A snapshot rule times the next event from the latest one recorded: `within` only, and no
+    repeat, extension or link (a list of latest dates has no history to chain or link)."""
+    if expects is not None and expects.for_trigger:
+        check.add(data, "expects", f"{path}expects", "a snapshot rule cannot demand `for: trigger`", "E311")
+    for version in versions:
+        if version.direction != WITHIN or version.repeat is not None or version.extension is not None:
+            check.add(
+                data,
+                "snapshot",
+                f"{path}snapshot",
+                "a snapshot rule takes `within:` only (no at_least_before, repeat or extension)",
+                "E311",
+            )
+            return
+
+
+def _local_rule_ids(data: LMap, key: str, path: str, national: bool, check: Checker) -> tuple[str, ...]:
+    """`replaces:` / `restates:`: a national rule id or a list of them, in a local pack only."""
+    raw = data.get(key)
+    if raw is None:
+        return ()
+    ids: tuple[str, ...] = ()
+    if isinstance(raw, str):
+        ids = (raw,)
+    elif isinstance(raw, LSeq) and all(isinstance(r, str) for r in raw):
+        ids = tuple(raw)
+    else:
+        check.add(data, key, f"{path}{key}", "expected a rule id or a list of them", "E303")
+    if national and ids:
+        check.add(
+            data,
+            key,
+            f"{path}{key}",
+            f"only a local pack (one with an `authority`) can {key.removesuffix('s')} a rule",
+            "E308",
+        )
+    return ids
 
 
 def _triggers(data: LMap, path: str, vocabulary: Vocabulary, check: Checker) -> tuple[EventPattern, ...]:
@@ -321,6 +513,9 @@ def _versions(
         )
         return []
     versions: list[RuleVersion] = []
+    raw_of: dict[int, tuple[int, LMap]] = {}
+    # Every span that parsed, even in a version with other problems: overlaps are found in one run.
+    spans: list[tuple[dt.date, dt.date | None]] = []
     for index, raw in enumerate(raw_versions):
         vpath = f"{path}versions[{index}]."
         if not isinstance(raw, LMap):
@@ -328,13 +523,25 @@ def _versions(
             continue
         check.keys(raw, VERSION_KEYS, vpath)
         start = end = None
+        start_known, before = True, None
         in_force = raw.get("in_force")
         if not isinstance(in_force, LMap):
             check.add(raw, "in_force", f"{vpath}in_force", "missing `in_force: {from: YYYY-MM-DD}`", "E302")
         else:
-            check.keys(in_force, ("from", "until"), f"{vpath}in_force.")
-            start = check.date(in_force, "from", f"{vpath}in_force.")
-            end = check.date(in_force, "until", f"{vpath}in_force.", required=False)
+            ipath = f"{vpath}in_force."
+            check.keys(in_force, ("from", "by", "until", "before"), ipath)
+            if "by" in in_force:
+                # The source shows the text in force on this date but not when it began.
+                start_known = False
+                start = check.date(in_force, "by", ipath)
+                if "from" in in_force:
+                    check.add(
+                        in_force, "by", f"{ipath}by", "give `from` (start known) or `by`, not both", "E311"
+                    )
+            else:
+                start = check.date(in_force, "from", ipath)
+            before = check.text(in_force, "before", ipath, required=False)
+            end = check.date(in_force, "until", ipath, required=False)
             if start and end and end <= start:
                 check.add(
                     in_force,
@@ -343,7 +550,10 @@ def _versions(
                     f"ends ({end}) before it starts ({start})",
                     "E310",
                 )
+            elif start:
+                spans.append((start, end))
         source = _source(raw, vpath, check)
+        quote = _quote(raw, vpath, check)
         direction, period = _direction(raw, data, vpath, path, check)
         extension = _extension(raw, data, vpath, path, vocabulary, check)
         repeat = _repeat(raw, data, vpath, path, expects, vocabulary, check)
@@ -354,6 +564,22 @@ def _versions(
                 vpath.rstrip("."),
                 "an `at_least_before` rule cannot have an extension or repeat",
                 "E311",
+            )
+        if period is not None and period.inclusive and direction == AT_LEAST_BEFORE:
+            check.add(
+                raw if AT_LEAST_BEFORE in raw else data,
+                AT_LEAST_BEFORE,
+                f"{vpath if AT_LEAST_BEFORE in raw else path}{AT_LEAST_BEFORE}",
+                "'beginning with the trigger' goes only with `within`",
+                "E305",
+            )
+        if period is not None and period.clear_stated and direction == WITHIN:
+            check.add(
+                raw if WITHIN in raw else data,
+                WITHIN,
+                f"{vpath if WITHIN in raw else path}{WITHIN}",
+                "'clear' days go only with `at_least_before`",
+                "E305",
             )
         if direction == AT_LEAST_BEFORE and expects is not None and not expects.for_trigger:
             check.add(
@@ -367,31 +593,110 @@ def _versions(
             check.add(
                 data, "repeat", f"{path}repeat", "a repeating rule cannot demand `for: trigger`", "E311"
             )
+        if start is not None:
+            _check_calendar_reach(raw, data, vpath, path, start, direction, period, extension, repeat, check)
         if start and source and direction and period:
             versions.append(
-                RuleVersion(start, end, source, direction, period, extension, repeat, raw.position[0])
+                RuleVersion(
+                    start,
+                    end,
+                    source,
+                    direction,
+                    period,
+                    extension,
+                    repeat,
+                    raw.position[0],
+                    start_known,
+                    before,
+                    quote,
+                )
             )
-    ordered = sorted(versions, key=lambda v: v.in_force_from)
-    for earlier, later in itertools.pairwise(ordered):
-        if earlier.in_force_until is None or earlier.in_force_until > later.in_force_from:
+            raw_of[id(versions[-1])] = (index, raw)
+    for later in sorted(versions, key=lambda v: v.in_force_from)[1:]:
+        if not later.start_known or later.earlier is not None:
+            index, where = raw_of[id(later)]
+            key = "by" if not later.start_known else "before"
+            check.add(
+                where["in_force"],
+                key,
+                f"{path}versions[{index}].in_force.{key}",
+                f"only the first version can say `{key}`: a later version starts where the one before ends",
+                "E314",
+            )
+    for (start, end), (later_start, _) in itertools.pairwise(sorted(spans, key=lambda s: s[0])):
+        if end is None or end > later_start:
             check.add(
                 raw_versions,
                 0,
                 f"{path}versions",
-                f"versions in force from {earlier.in_force_from} and {later.in_force_from} overlap",
+                f"versions in force from {start} and {later_start} overlap",
                 "E312",
                 "give the earlier one `until:` the later one's `from:`",
             )
-        elif earlier.in_force_until < later.in_force_from:
+        elif end < later_start:
             check.add(
                 raw_versions,
                 0,
                 f"{path}versions",
-                f"gap between versions: nothing in force "
-                f"from {earlier.in_force_until} to {later.in_force_from}",
+                f"gap between versions: nothing in force from {end} to {later_start}",
                 "E313",
             )
     return versions
+
+
+def _check_calendar_reach(
+    raw: LMap,
+    rule: LMap,
+    vpath: str,
+    path: str,
+    start: dt.date,
+    direction: str | None,
+    period: Period | None,
+    extension: Extension | None,
+    repeat: Repeat | None,
+    check: Checker,
+) -> None:
+    """A period whose deadline, counted from the day the version comes into force, would leave the
+    years the calendar covers can never be computed: refuse it here, not at check time."""
+    periods: list[tuple[str, Period | None, int, str]] = [
+        (direction or WITHIN, period, -1 if direction == AT_LEAST_BEFORE else 1, "")
+    ]
+    if extension is not None:
+        periods.append(("extension", extension.to, 1, "to"))
+    if repeat is not None:
+        periods.append(("repeat", repeat.every, 1, "every"))
+    for key, each, sign, inner in periods:
+        if each is None or each.stays_in_calendar(start, check.calendar, sign):
+            continue
+        where, p = (raw, vpath) if key in raw else (rule, path)
+        check.add(
+            where,
+            key,
+            f"{p}{key}" + (f".{inner}" if inner else ""),
+            f"{each.describe()} {'before' if sign < 0 else 'from'} {start.isoformat()} ends outside the "
+            f"years the bank-holiday calendars cover ({FIRST_YEAR} to {LAST_YEAR - 1})",
+            "E314",
+        )
+
+
+def _quote(raw: LMap, vpath: str, check: Checker) -> str | None:
+    """`quote:` the source's words this version encodes: a few lines, shown beside the rule."""
+    text = check.text(raw, "quote", vpath, required=False)
+    if text is None:
+        return None
+    text = text.strip()
+    if not text or len(text) > QUOTE_MAX_CHARS or text.count("\n") >= QUOTE_MAX_LINES:
+        check.add(
+            raw,
+            "quote",
+            f"{vpath}quote",
+            f"a quote is the source's own words, 1 to {QUOTE_MAX_LINES} lines and at most "
+            f"{QUOTE_MAX_CHARS} characters (this one has {len(text)})",
+            "E323",
+            "quote the sentence that sets the timescale; cite the rest with `source:`",
+        )
+        return None
+    return text
 
 
 def _source(raw: LMap, vpath: str, check: Checker) -> Source | None:
@@ -484,12 +789,26 @@ def _repeat(
     if not isinstance(value, LMap):
         check.add(data, "repeat", f"{p}repeat", "expected {every: <period>, stops_when: {...}}", "E303")
         return None
-    check.keys(value, ("every", "stops_when"), f"{p}repeat.")
+    check.keys(value, ("every", "stops_when", "next", "later"), f"{p}repeat.")
     every = check.period(value, "every", f"{p}repeat.")
     stops: MappingProxyType[str, frozenset[str]] = MappingProxyType({})
     if "stops_when" in value and expects is not None:
         stops = _where(value, "stops_when", f"{p}repeat.", expects.type, vocabulary, check)
-    return Repeat(every, stops) if every else None
+    following = check.period(value, "next", f"{p}repeat.") if "next" in value else None
+    later = None
+    if "later" in value:
+        raw_later = value.get("later")
+        if not isinstance(raw_later, LMap):
+            check.add(
+                value, "later", f"{p}repeat.later", "expected {after: <period>, every: <period>}", "E303"
+            )
+        else:
+            check.keys(raw_later, ("after", "every"), f"{p}repeat.later.")
+            after = check.period(raw_later, "after", f"{p}repeat.later.")
+            later_every = check.period(raw_later, "every", f"{p}repeat.later.")
+            if after and later_every:
+                later = LaterIntervals(after, later_every)
+    return Repeat(every, stops, following, later) if every else None
 
 
 def _pattern(
@@ -586,7 +905,10 @@ def _where(
     return MappingProxyType(result)
 
 
-def _check_across_packs(packs: list[Pack]) -> list[Problem]:
+def _check_across_packs(
+    packs: list[Pack], declared: list[DeclaredRule], shipped: dict[str, Path]
+) -> list[Problem]:
+    """Pack ids, rule ids, `extends:` and `replaces:` across every folder read."""
     problems: list[Problem] = []
     seen_packs: dict[str, Pack] = {}
     for pack in packs:
@@ -601,55 +923,57 @@ def _check_across_packs(packs: list[Pack]) -> list[Problem]:
                 )
             )
         seen_packs[pack.id] = pack
-    seen_rules: dict[str, Rule] = {}
-    for pack in packs:
-        for rule in pack.rules:
-            if rule.id in seen_rules:
-                first = seen_rules[rule.id]
-                problems.append(
-                    problem(
-                        rule.file,
-                        f"rule id {rule.id!r} is already used at {first.file}:{first.line}",
-                        line=rule.line,
-                        field="id",
-                        code="E341",
-                    )
+    seen_rules: dict[str, DeclaredRule] = {}
+    for rule in declared:
+        if rule.id in seen_rules:
+            first = seen_rules[rule.id]
+            problems.append(
+                problem(
+                    rule.file,
+                    f"rule id {rule.id!r} is already used at {first.file}:{first.line}",
+                    line=rule.line,
+                    field="id",
+                    code="E341",
                 )
-            seen_rules[rule.id] = rule
+            )
+        seen_rules.setdefault(rule.id, rule)
     for pack in packs:
         if pack.extends is not None and pack.extends not in seen_packs:
+            known = sorted({*seen_packs, *shipped})
             problems.append(
                 problem(
                     pack.file,
-                    f"extends {pack.extends!r}, which is not loaded",
+                    f"extends {pack.extends!r}: no pack of that id in the folders given "
+                    "or among the packs installed with timescales",
                     line=1,
                     field="extends",
                     code="E342",
-                    hint="load the national pack too (another --rules folder)",
+                    hint=did_you_mean(pack.extends, known) or f"known packs: {', '.join(known)}",
                 )
             )
-        for rule in pack.rules:
-            for target in rule.replaces:
-                replaced = seen_rules.get(target)
-                if replaced is None:
+    for rule in declared:
+        for key, targets in (("replaces", rule.replaces), ("restates", rule.restates)):
+            for target in targets:
+                found = seen_rules.get(target)
+                if found is None:
                     problems.append(
                         problem(
                             rule.file,
-                            f"replaces {target!r}, which does not exist",
+                            f"{key} {target!r}, which does not exist",
                             line=rule.line,
-                            field=f"{rule.id}.replaces",
+                            field=f"{rule.id}.{key}",
                             code="E343",
                             hint=did_you_mean(target, list(seen_rules)),
                         )
                     )
-                elif replaced.authority is not None:
+                elif found.authority is not None:
                     problems.append(
                         problem(
                             rule.file,
-                            f"replaces {target!r}, which is a local rule: "
-                            "a local pack replaces national rules only",
+                            f"{key} {target!r}, which is a local rule: "
+                            f"a local pack {key} national rules only",
                             line=rule.line,
-                            field=f"{rule.id}.replaces",
+                            field=f"{rule.id}.{key}",
                             code="E343",
                         )
                     )

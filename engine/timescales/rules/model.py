@@ -16,6 +16,10 @@ from .periods import Period
 
 WITHIN = "within"
 AT_LEAST_BEFORE = "at_least_before"
+#: What a finding is about: one child (conferences, visits, reviews: the DfE counts per child) or the
+#: whole case (a complaint or an Ombudsman remedy is owed once, whoever the children are).
+ABOUT_CHILD = "child"
+ABOUT_CASE = "case"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,12 @@ class EventPattern:
     where_not: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
 
     def matches(self, event: Event, trigger: Event | None = None) -> bool:
+        if not self.matches_unlinked(event):
+            return False
+        return not (self.for_trigger and (trigger is None or event.refers_to != trigger.id))
+
+    def matches_unlinked(self, event: Event) -> bool:
+        """The type and attribute conditions, leaving aside the link to a trigger (`for: trigger`)."""
         if event.type != self.type:
             return False
         for attribute, allowed in self.where.items():
@@ -42,7 +52,7 @@ class EventPattern:
         for attribute, refused in self.where_not.items():
             if event.attributes.get(attribute) in refused:
                 return False
-        return not (self.for_trigger and (trigger is None or event.refers_to != trigger.id))
+        return True
 
     def describe(self) -> str:
         conditions = [f"{k} = {' or '.join(sorted(v))}" for k, v in self.where.items()]
@@ -80,13 +90,53 @@ class Extension:
 @dataclass(frozen=True)
 class Repeat:
     """Each event that meets an interval opens the next one, of ``every``, unless it matches
-    ``stops_when`` (attribute conditions on the meeting event)."""
+    ``stops_when`` (attribute conditions on the meeting event).
+
+    ``next`` is the interval after the first meeting event when it differs from ``every`` (SI 2010/959
+    reg 33(2): the second review within three months of the first, later ones six months apart).
+    ``later`` changes the interval once a time has passed since the chain's first trigger (reg 28(2):
+    six-weekly visits for the first year of a placement, three-monthly thereafter).
+    """
 
     every: Period
     stops_when: Mapping[str, frozenset[str]]
+    next: Period | None = None
+    later: LaterIntervals | None = None
 
     def stops(self, event: Event) -> bool:
         return bool(self.stops_when) and all(event.attributes.get(k) in v for k, v in self.stops_when.items())
+
+    def describe(self) -> str:
+        """``every 6 calendar months`` / ``within 3 calendar months, then every 6 calendar months``."""
+        text = f"every {self.every.describe()}"
+        if self.next is not None:
+            text = f"within {self.next.describe()}, then {text}"
+        if self.later is not None:
+            text += f" (every {self.later.every.describe()} after {self.later.after.describe()})"
+        return text
+
+    def interval(self, occurrence: int, origin: dt.date, start: dt.date, calendar: WorkingCalendar) -> Period:
+        """The period of interval ``occurrence`` (2 = the first repeat), which starts on ``start``
+        (the meeting event that opens it), in a chain whose first trigger was on ``origin``.
+
+        An interval is governed by the day it starts: one that starts before the first anniversary
+        of a placement is a first-year interval, even if it ends after it.
+        """
+        later = self.later
+        if later is not None and start >= later.after.shift(origin, calendar, later.after.readings()[-1], 1):
+            return later.every
+        if occurrence == 2 and self.next is not None:
+            return self.next
+        return self.every
+
+
+@dataclass(frozen=True)
+class LaterIntervals:
+    """Intervals of ``every`` for intervals that start once ``after`` has passed since the first
+    trigger (the placement's start)."""
+
+    after: Period
+    every: Period
 
 
 @dataclass(frozen=True)
@@ -101,6 +151,14 @@ class RuleVersion:
     extension: Extension | None = None
     repeat: Repeat | None = None
     line: int | None = None
+    #: False when the source shows only that the version was in force by ``in_force_from``
+    #: (`in_force: {by: ...}`): earlier triggers are "start date unknown", not "not in force".
+    start_known: bool = True
+    #: For the first version: why triggers before it are not checked although an earlier text
+    #: governed them (`in_force: {from: ..., before: "Working Together 2006 is not encoded"}`).
+    earlier: str | None = None
+    #: The source's own words that this version encodes (`quote:`), shown beside the encoding.
+    quote: str | None = None
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.in_force_from <= day and (self.in_force_until is None or day < self.in_force_until)
@@ -121,6 +179,28 @@ class Rule:
     draft: str | None = None
     file: str = ""
     line: int | None = None
+    #: The provision that defines "working day" for this rule (SI 2006/1738 reg 2): a council's
+    #: own closure days are then working days, and no local pack's closures extend the rule.
+    working_day_defined_by: str | None = None
+    #: ``child`` (a finding per child) or ``case`` (one finding per case, listing the children).
+    about: str = ABOUT_CHILD
+    #: National rules this local rule restates or tightens while both stand: the report counts them
+    #: as one requirement (``replaces`` is for a local rule that stands instead of the national one).
+    restates: tuple[str, ...] = ()
+    #: A later trigger while the first is open may begin a separate process (a new section 47
+    #: enquiry after an end the data does not record): the finding is uncertain when timing from
+    #: it would change the answer (`later_trigger_may_restart: true`).
+    later_trigger_may_restart: bool = False
+
+    #: A snapshot rule (``snapshot: true``) reads a list that holds only the *latest* date of each
+    #: kind (Ofsted's Annex A lists 6-9): "the last trigger was more than the period before the list
+    #: date" is overdue at that date. It is judged only on such lists, never on a full history.
+    snapshot: bool = False
+
+    @property
+    def requirement(self) -> str:
+        """The requirement a finding of this rule counts towards in the headline figures."""
+        return self.restates[0] if self.restates else self.id
 
     def is_triggered_by(self, event: Event) -> bool:
         triggers = self.triggers
@@ -148,6 +228,22 @@ class Rule:
         first = min(v.in_force_from for v in self.versions)
         ends = [v.in_force_until for v in self.versions]
         return first, (None if None in ends else max(e for e in ends if e is not None))
+
+    @cached_property
+    def first_version(self) -> RuleVersion:
+        return min(self.versions, key=lambda v: v.in_force_from)
+
+    def not_checked_before(self) -> str:
+        """Why a trigger before the rule's first version starts no clock, in a report's words."""
+        first = self.first_version
+        if first.earlier is not None:
+            return f"edition not encoded ({first.earlier})"
+        if not first.start_known:
+            return (
+                f"start date unknown: the source shows it in force by {first.in_force_from.isoformat()}, "
+                "not when it began"
+            )
+        return "not in force"
 
     @cached_property
     def _versions_by_day(self) -> dict[dt.date, RuleVersion | None]:
@@ -187,16 +283,26 @@ class Pack:
     non_working_days: Mapping[dt.date, str]
     file: str
     extends: str | None = None
+    #: The pack's closure days also extend national rules whose source leaves "working day"
+    #: undefined (Working Together); never those whose source defines it (complaints, reg 2).
+    non_working_days_extend_national_rules: bool = False
 
 
 @dataclass(frozen=True)
 class RuleSelection:
-    """The rules in force for one nation and authority, with the calendar they count in."""
+    """The rules in force for one nation and authority, with the calendars they count in.
+
+    ``calendar`` is the nation's calendar (bank holidays only). A local pack's closure days apply
+    to that pack's own rules, and to national rules only where the pack says so and the rule's
+    source leaves "working day" undefined: ``calendar_for`` gives each rule its calendar.
+    """
 
     rules: tuple[Rule, ...]
     excluded: tuple[Rule, ...]
     calendar: WorkingCalendar
     packs: tuple[Pack, ...]
+    #: Rule id -> its calendar, for the rules that do not count in ``calendar``.
+    calendars: Mapping[str, WorkingCalendar] = field(default_factory=lambda: MappingProxyType({}))
     _judgeable: dict[frozenset[str], tuple[Rule, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -209,6 +315,35 @@ class RuleSelection:
             self._judgeable[recorded_types] = found
         return found
 
+    def for_source(self, rules: tuple[Rule, ...], latest_only: frozenset[str]) -> tuple[Rule, ...]:
+        """Which of ``rules`` a source can be judged by, given the event types it holds only the
+        latest date of (``latest_only``): snapshot rules need a list of latest dates for every
+        trigger type; other rules need a full history of every type they look at."""
+        if not latest_only:
+            if not any(r.snapshot for r in rules):
+                return rules
+            return tuple(r for r in rules if not r.snapshot)
+        return tuple(
+            r
+            for r in rules
+            if (r.snapshot and r.trigger_types <= latest_only)
+            or (not r.snapshot and r.event_types.isdisjoint(latest_only))
+        )
+
+    def calendar_for(self, rule: Rule) -> WorkingCalendar:
+        """The working days ``rule`` counts in (see the class docstring)."""
+        return self.calendars.get(rule.id, self.calendar)
+
+    def by_calendar(self, rules: tuple[Rule, ...]) -> list[tuple[WorkingCalendar, tuple[Rule, ...]]]:
+        """``rules`` grouped by the calendar they count in (the nation's first), keeping order."""
+        if not self.calendars:
+            return [(self.calendar, rules)]
+        groups: dict[int, tuple[WorkingCalendar, list[Rule]]] = {id(self.calendar): (self.calendar, [])}
+        for rule in rules:
+            calendar = self.calendar_for(rule)
+            groups.setdefault(id(calendar), (calendar, []))[1].append(rule)
+        return [(calendar, tuple(group)) for calendar, group in groups.values() if group]
+
 
 class RuleSet:
     """Every pack loaded from some rule folders, with their vocabulary.
@@ -217,10 +352,19 @@ class RuleSet:
     the instance: no module-level state, so two rule sets never interfere.
     """
 
-    def __init__(self, packs: tuple[Pack, ...], vocabulary: Vocabulary, roots: tuple[str, ...]):
+    def __init__(
+        self,
+        packs: tuple[Pack, ...],
+        vocabulary: Vocabulary,
+        roots: tuple[str, ...],
+        *,
+        extended: frozenset[str] = frozenset(),
+    ):
         self.packs = packs
         self.vocabulary = vocabulary
         self.roots = roots
+        #: Ids of packs loaded from the installed ones only because a pack read ``extends`` them.
+        self.extended = extended
         self._selections: dict[tuple[str, str | None], RuleSelection] = {}
 
     def __repr__(self) -> str:
@@ -229,6 +373,11 @@ class RuleSet:
     @property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(r for p in self.packs for r in p.rules)
+
+    @property
+    def own_rules(self) -> tuple[Rule, ...]:
+        """The rules of the folders read, without the installed packs they extend."""
+        return tuple(r for p in self.packs if p.id not in self.extended for r in p.rules)
 
     @cached_property
     def rule_ids(self) -> frozenset[str]:
@@ -257,9 +406,33 @@ class RuleSet:
         replaced = {rid for r in chosen for rid in r.replaces}
         active = tuple(r for r in chosen if r.id not in replaced and r.draft is None)
         excluded = tuple(r for r in chosen if r.draft is not None)
-        extras: dict[dt.date, str] = {}
-        for p in packs:
-            extras.update(p.non_working_days)
-        selection = RuleSelection(active, excluded, WorkingCalendar(nation, extras), packs)
+        selection = RuleSelection(active, excluded, WorkingCalendar(nation), packs, _calendars(packs, active))
         self._selections[key] = selection
         return selection
+
+
+def _calendars(packs: tuple[Pack, ...], active: tuple[Rule, ...]) -> Mapping[str, WorkingCalendar]:
+    """Each rule that counts a local pack's closure days, with its calendar.
+
+    A pack's closures apply to its own rules; to a national rule only when a pack of the authority
+    says so (``non_working_days_extend_national_rules``) and the rule's source leaves "working
+    day" undefined. Where the source defines it (SI 2006/1738 reg 2: any day but a weekend,
+    Christmas Day, Boxing Day, Good Friday or a bank holiday), a council's closure is a working day.
+    """
+    closing = [p for p in packs if p.non_working_days]
+    if not closing:
+        return MappingProxyType({})
+    nation = packs[0].nation
+    own = {p.id: WorkingCalendar(nation, p.non_working_days) for p in closing}
+    national_extras: dict[dt.date, str] = {}
+    for p in closing:
+        if p.authority is not None and p.non_working_days_extend_national_rules:
+            national_extras.update(p.non_working_days)
+    national = WorkingCalendar(nation, national_extras) if national_extras else None
+    chosen: dict[str, WorkingCalendar] = {}
+    for rule in active:
+        if rule.pack in own:
+            chosen[rule.id] = own[rule.pack]
+        elif rule.authority is None and national is not None and rule.working_day_defined_by is None:
+            chosen[rule.id] = national
+    return MappingProxyType(chosen)
