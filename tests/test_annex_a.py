@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,124 +19,44 @@ from timescales.errors import TimelineError
 from timescales.timeline import SourceNote, Timeline
 
 LIST_DATE = dt.date(2024, 9, 30)  # Mon 30 Sep 2024, on the cover sheet
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# Each row is written as its cells, "|" between them: an ISO date becomes an Excel date cell, any
+# other text (a dd/mm/yyyy date as councils often type it) a text cell, nothing an empty cell.
 
 # List 7 (child protection plans), with a council's own headings.
 LIST_7 = [
-    [
-        "Child ID",
-        "DOB",
-        "CP Plan Start Date",
-        "Last CP Visit Date",
-        "Latest RCPC Date",
-        "CP Plan End Date",
-        "Team",
-        "Social Worker",
-    ],
+    "Child ID|DOB|CP Plan Start Date|Last CP Visit Date|Latest RCPC Date|CP Plan End Date|Team|Social Worker",
     # Review Thu 28 Mar 2024 + 6 months = Sat 28 Sep: overdue on 30 Sep by 2 calendar days.
-    [
-        "C7A",
-        dt.date(2015, 3, 1),
-        dt.date(2024, 1, 10),
-        dt.date(2024, 9, 20),
-        dt.date(2024, 3, 28),
-        None,
-        "CP East",
-        "Ann",
-    ],
+    "C7A|2015-03-01|2024-01-10|2024-09-20|2024-03-28||CP East|Ann",
     # Review Tue 2 Apr 2024: due Wed 2 Oct, not yet overdue.
-    ["C7B", dt.date(2016, 4, 1), dt.date(2024, 1, 20), None, "02/04/2024", None, "CP East", "Ann"],
+    "C7B|2016-04-01|2024-01-20||02/04/2024||CP East|Ann",
     # The plan ended Sun 30 Jun, before the next review was due (1 Aug): nothing owed.
-    [
-        "C7C",
-        dt.date(2017, 5, 1),
-        dt.date(2023, 11, 1),
-        None,
-        dt.date(2024, 2, 1),
-        dt.date(2024, 6, 30),
-        "CP West",
-        "Bob",
-    ],
+    "C7C|2017-05-01|2023-11-01||2024-02-01|2024-06-30|CP West|Bob",
 ]
 # List 8 (children in care), Ofsted's headings, with the IRO's contact beside the social worker's visit.
 LIST_8 = [
-    [
-        "Child Unique ID",
-        "Date of Birth",
-        "Date Started to be Looked After",
-        "Date of Latest Statutory Review",
-        "Date of Last Social Work Visit",
-        "Date of Last IRO Visit / Contact to the Child",
-        "Date of Last Health Assessment",
-        "Date Ceased to be Looked After",
-        "Reason Ceased to be Looked After",
-        "Allocated Team",
-        "Allocated Worker",
-    ],
+    "Child Unique ID|Date of Birth|Date Started to be Looked After|Date of Latest Statutory Review"
+    "|Date of Last Social Work Visit|Date of Last IRO Visit / Contact to the Child"
+    "|Date of Last Health Assessment|Date Ceased to be Looked After|Reason Ceased to be Looked After"
+    "|Allocated Team|Allocated Worker",
     # In care Tue 27 Aug 2024, no review: + 20 working days = Tue 24 Sep, overdue by 4 working days
     # (25, 26, 27, 30 Sep). Last visit Sat 10 Aug + 6 weeks = Sat 21 Sep: overdue by 9 days (the
     # IRO's contact on 29 Sep is not a statutory visit). Under 5: health assessment Wed 20 Mar
     # + 6 months = Fri 20 Sep, overdue by 10 days.
-    [
-        "C8A",
-        dt.date(2021, 1, 15),
-        dt.date(2024, 8, 27),
-        None,
-        "10/08/2024",
-        dt.date(2024, 9, 29),
-        dt.date(2024, 3, 20),
-        None,
-        None,
-        "CiC 1",
-        "Cat",
-    ],
+    "C8A|2021-01-15|2024-08-27||10/08/2024|2024-09-29|2024-03-20|||CiC 1|Cat",
     # Review Sun 31 Mar 2024 + 6 months = Mon 30 Sep (no 31 Sep): due on the list date, not overdue.
     # Visit Fri 30 Aug + 6 weeks = Fri 11 Oct. Aged 13: health assessment Tue 1 Oct 2023 + 12 months
     # = Tue 1 Oct 2024. Nothing overdue.
-    [
-        "C8B",
-        dt.date(2010, 5, 1),
-        dt.date(2023, 1, 5),
-        dt.date(2024, 3, 31),
-        dt.date(2024, 8, 30),
-        None,
-        dt.date(2023, 10, 1),
-        None,
-        None,
-        "CiC 1",
-        "Dan",
-    ],
+    "C8B|2010-05-01|2023-01-05|2024-03-31|2024-08-30||2023-10-01|||CiC 1|Dan",
     # In care Mon 3 Jun, left Fri 14 Jun: the first review (due 1 Jul) ended with the period of care.
-    [
-        "C8C",
-        dt.date(2012, 2, 2),
-        dt.date(2024, 6, 3),
-        None,
-        None,
-        None,
-        None,
-        dt.date(2024, 6, 14),
-        "E13",
-        "CiC 2",
-        "Eve",
-    ],
+    "C8C|2012-02-02|2024-06-03|||||2024-06-14|E13|CiC 2|Eve",
     # A review on 31 February: the child is left out, reported at the cell (row 5, column D).
-    [
-        "C8D",
-        dt.date(2012, 2, 2),
-        dt.date(2024, 1, 3),
-        "31/02/2024",
-        None,
-        None,
-        None,
-        None,
-        None,
-        "CiC 2",
-        "Eve",
-    ],
+    "C8D|2012-02-02|2024-01-03|31/02/2024||||||CiC 2|Eve",
 ]
 
 
-def _workbook(path: Path, cover: bool = True, list_8: list[list[object]] | None = None) -> Path:
+def _workbook(path: Path, cover: bool = True) -> Path:
     book = xlsxwriter.Workbook(str(path))
     dates = book.add_format({"num_format": "dd/mm/yyyy"})
     if cover:
@@ -143,13 +64,13 @@ def _workbook(path: Path, cover: bool = True, list_8: list[list[object]] | None 
         sheet.write(0, 0, "Annex A: child-level data")
         sheet.write(2, 0, "Date of extract")
         sheet.write_datetime(2, 1, dt.datetime.combine(LIST_DATE, dt.time()), dates)
-    for name, rows in (("List 7", LIST_7), ("List 8", list_8 or LIST_8)):
+    for name, rows in (("List 7", LIST_7), ("List 8", LIST_8)):
         sheet = book.add_worksheet(name)
         for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, dt.date):
-                    sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), dates)
-                elif value is not None:
+            for c, value in enumerate(row.split("|")):
+                if ISO.fullmatch(value):
+                    sheet.write_datetime(r, c, dt.datetime.fromisoformat(value), dates)
+                elif value:
                     sheet.write(r, c, value)
     sheet = book.add_worksheet("List 9")
     sheet.write_row(0, 0, ["Child Unique ID", "Latest Pathway Plan Review Date"])
