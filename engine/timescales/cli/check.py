@@ -206,7 +206,7 @@ def check(
                     engine=engine,
                     jobs=jobs,
                     progress=advance,
-                    read=ReadOptions(column_map, sheet),
+                    read=ReadOptions(column_map, sheet, as_of),
                     listed=listed,
                     generated_at=generated_at,
                     evaluator=evaluator,
