@@ -14,7 +14,7 @@ ways, printed side by side in one run:
 
 Each engine's overhead is its time over the command line's. Memory: the peak resident set of
 the command (and its workers), of each Dask worker (reported by the worker that wrote each part),
-and of Spark's Python workers (sampled from /proc while the job runs); Dask's is also measured on
+and of Spark's Python workers and its JVM (sampled from /proc while the job runs); Dask's is also measured on
 one census alone, to show that a worker's memory follows the largest file, not the number of
 files. Needs the ``[parquet,dask,spark]`` extras and Java. The machine may be shared: the figures
 are one run's; read the ratios.
@@ -94,8 +94,9 @@ class RssSampler:
         self.thread.join()
 
 
-def spark_run(paths: list[Path], out: Path) -> tuple[float, float, float]:
-    """Session start seconds, job wall seconds, and the peak RSS (MB) of a Python worker."""
+def spark_run(paths: list[Path], out: Path) -> tuple[float, float, float, float]:
+    """Session start seconds, job wall seconds, and the peak RSS (MB) of a Python worker and of
+    the JVM."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
@@ -113,7 +114,8 @@ def spark_run(paths: list[Path], out: Path) -> tuple[float, float, float]:
     spark.sparkContext.setLogLevel("ERROR")
     session = time.perf_counter() - started
     try:
-        with RssSampler("pyspark") as sampler:
+        # Spark's Python workers are forked from `python -m pyspark.daemon`; the JVM runs SparkSubmit.
+        with RssSampler("pyspark.daemon") as python, RssSampler("SparkSubmit") as jvm:
             started = time.perf_counter()
             files = spark.read.format("binaryFile").load([str(p) for p in paths])
             # One file per task, as Dask has one file per partition.
@@ -121,7 +123,7 @@ def spark_run(paths: list[Path], out: Path) -> tuple[float, float, float]:
             wall = time.perf_counter() - started
     finally:
         spark.stop()
-    return session, wall, sampler.peak
+    return session, wall, python.peak, jvm.peak
 
 
 def main() -> None:
@@ -158,11 +160,11 @@ def main() -> None:
                 f"{memory:5.0f} MB ({one:.0f} MB on one census alone)"
             )
         if "spark" not in args.skip:
-            session, wall, memory = spark_run(paths, Path(folder) / "spark")
+            session, wall, memory, jvm = spark_run(paths, Path(folder) / "spark")
             results["Spark local[2]"] = wall
             print(
                 f"Spark local[2]   {wall:7.1f} s  {total / wall:9,.0f} children/s  peak per Python "
-                f"worker {memory:5.0f} MB (session start {session:.0f} s, not counted)"
+                f"worker {memory:5.0f} MB, JVM {jvm:.0f} MB (session start {session:.0f} s, not counted)"
             )
         base = results.get("command line")
         if base:
