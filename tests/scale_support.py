@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from timescales.findings_table import COLUMNS
 
@@ -33,6 +36,15 @@ def engine_problem(module: str, *, java: bool = False) -> str | None:
     if java and shutil.which("java") is None:
         return "java is not installed (Spark needs Java 17 or later: apt-get install openjdk-17-jre-headless)"
     return None
+
+
+def requires_engine(module: str, required_by: str, *, java: bool = False) -> pytest.MarkDecorator:
+    """Skip a module's tests when ``module`` (or Java) is missing, except where the environment
+    variable ``required_by`` is 1 (CI): there the run fails loudly instead."""
+    problem = engine_problem(module, java=java)
+    if problem is not None and os.environ.get(required_by) == "1":
+        raise RuntimeError(f"{required_by}=1 but {problem}")
+    return pytest.mark.skipif(problem is not None, reason=problem or "")
 
 
 def write_censuses(folder: Path) -> list[Path]:

@@ -7,17 +7,13 @@ the run instead of skipping these tests.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from scale_support import cli_rows, engine_problem, table_rows, write_censuses
+from scale_support import cli_rows, requires_engine, table_rows, write_censuses
 
-PROBLEM = engine_problem("dask")
-if PROBLEM is not None and os.environ.get("TIMESCALES_REQUIRE_DASK") == "1":
-    raise RuntimeError(f"TIMESCALES_REQUIRE_DASK=1 but {PROBLEM}")
-pytestmark = pytest.mark.skipif(PROBLEM is not None, reason=PROBLEM or "")
+pytestmark = requires_engine("dask", "TIMESCALES_REQUIRE_DASK")
 
 
 @pytest.fixture(scope="module")

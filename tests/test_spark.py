@@ -16,12 +16,9 @@ from typing import Any
 
 import pytest
 
-from scale_support import EVENT_LOG, EVENTS_AS_OF, cli_rows, engine_problem, table_rows, write_censuses
+from scale_support import EVENT_LOG, EVENTS_AS_OF, cli_rows, requires_engine, table_rows, write_censuses
 
-PROBLEM = engine_problem("pyspark", java=True)
-if PROBLEM is not None and os.environ.get("TIMESCALES_REQUIRE_SPARK") == "1":
-    raise RuntimeError(f"TIMESCALES_REQUIRE_SPARK=1 but {PROBLEM}")
-pytestmark = pytest.mark.skipif(PROBLEM is not None, reason=PROBLEM or "")
+pytestmark = requires_engine("pyspark", "TIMESCALES_REQUIRE_SPARK", java=True)
 
 
 @pytest.fixture(scope="module")
