@@ -33,6 +33,9 @@ class EventRef:
     id: str
     type: str
     date: dt.date
+    #: The event's line in its input (None: no line, as for a timeline given as a dict). Not part
+    #: of the JSON finding; the findings table carries it as ``input_line``.
+    line: int | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "date": self.date.isoformat()}

@@ -217,7 +217,7 @@ class Judge:
             rule.id,
             rule.title,
             status,
-            EventRef(trigger.id, trigger.type, trigger.date),
+            EventRef(trigger.id, trigger.type, trigger.date, trigger.line),
             rule.expects.type,
             due,
             EventRef(met_by.id, met_by.type, met_by.date) if met_by is not None else None,
