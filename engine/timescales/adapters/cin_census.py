@@ -49,7 +49,7 @@ from typing import Any
 from lxml import etree
 
 from ..calendar import parse_iso_date
-from ..errors import Problem, TimelineError, problem
+from ..errors import Problem, TimelineError, problem, quoted
 from ..timeline import Event, Timeline
 from ..vocabulary import Vocabulary, parse_boolean
 
@@ -184,8 +184,7 @@ def _refuse_dtd(path: Path) -> None:
             [
                 problem(
                     str(path),
-                    f"not a CIN census file: its root element is <{root.group(1)[:40]}>, "
-                    "not <Message>",
+                    f"not a CIN census file: its root element is <{root.group(1)[:40]}>, not <Message>",
                     line=prolog.count("\n") + 1,
                     code="E500",
                 )
@@ -199,10 +198,10 @@ def _refuse_collection(file: str, element: Any) -> None:
     name = _local(element.tag)
     text = (element.text or "").strip()
     if name == "Collection" and text != "CIN":
-        message = f"not a CIN census file: the header names the collection {_quoted(text)}, not CIN"
+        message = f"not a CIN census file: the header names the collection {quoted(text, 20)}, not CIN"
     elif name == "Year" and not (text.isdigit() and int(text) >= FIRST_YEAR):
         message = (
-            f"a census of collection year {_quoted(text)}: timescales reads CIN census files "
+            f"a census of collection year {quoted(text, 20)}: timescales reads CIN census files "
             f"from {FIRST_YEAR} onwards (the schemas it knows)"
         )
     else:
@@ -218,11 +217,6 @@ def _refuse_collection(file: str, element: Any) -> None:
             )
         ]
     )
-
-
-def _quoted(text: str) -> str:
-    """A value from the file in a message: quoted, and at most 40 characters of it."""
-    return repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text)} characters)"
 
 
 def _local(tag: Any) -> str:
@@ -376,7 +370,9 @@ class _ChildReader:
     def flag(self, element: Any, field: str) -> bool:
         value = parse_boolean((element.text or "").strip())
         if value is None or (element.text or "").strip().lower() in ("yes", "no", "y", "n"):
-            self.report(element, field, f"expected true, false, 1 or 0, got {(element.text or '').strip()!r}")
+            self.report(
+                element, field, f"expected true, false, 1 or 0, got {quoted((element.text or '').strip())}"
+            )
             return False
         return value
 
