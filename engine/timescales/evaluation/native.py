@@ -242,7 +242,7 @@ def _close(
     events: list[Event],
     trigger_index: int,
     calendar: WorkingCalendar,
-    used: _Used,
+    used: _Used | None = None,
 ) -> tuple[Obligation, int]:
     """Find what closes ``ob``: the first event from the trigger's day on that meets or cancels it.
 
@@ -252,6 +252,8 @@ def _close(
     extension = version.extension if ob.occurrence == 1 else None
     # Only an extension needs the first due date while matching (was it notified in time?).
     first_due = due_date(ob.period, version, trigger.date, calendar) if extension is not None else None
+    if used is None:
+        used = _Used(events)
     # A same-day event sorted before the trigger may still answer it.
     start = used.day_start[trigger_index]
     extended_by = late_extension = None
