@@ -78,9 +78,18 @@ def in_calendar(day: Date) -> bool:
     return FIRST_YEAR <= day.year < LAST_YEAR
 
 
+#: Dates already written out: a census writes a few hundred distinct dates some 200,000 times.
+_HUMAN_DATES: dict[Date, str] = {}
+
+
 def human_date(day: Date) -> str:
     """``Mon 6 Nov 2023``: how a QA officer writes a date in a report."""
-    return f"{_WEEKDAY[day.weekday()]} {day.day} {_MONTH[day.month - 1]} {day.year}"
+    text = _HUMAN_DATES.get(day)
+    if text is None:
+        text = f"{_WEEKDAY[day.weekday()]} {day.day} {_MONTH[day.month - 1]} {day.year}"
+        if len(_HUMAN_DATES) < 100_000:  # a bound no real run reaches (~270 years of days)
+            _HUMAN_DATES[day] = text
+    return text
 
 
 def add_calendar_days(day: Date, days: int) -> Date:
@@ -132,6 +141,7 @@ class WorkingCalendar:
             extras = {d: "local non-working day" for d in extra_non_working_days}
         self._extras: dict[int, str] = {d.toordinal(): name for d, name in extras.items()}
         self._closed_by_year: dict[int, dict[int, str]] = {}
+        self._closed_lists: dict[int, tuple[list[int], list[tuple[Date, str]]]] = {}
         # (base ordinal, running working-day counts, first year, last year), swapped in one step so
         # that a thread never sees the counts of one table with the base of another.
         self._table: tuple[int, list[int], int, int] = (0, [], 0, 0)
@@ -273,12 +283,23 @@ class WorkingCalendar:
         """
         low, high = (start, end) if start <= end else (end, start)
         first, last = low.toordinal(), high.toordinal()
-        return [
-            (dt.date.fromordinal(ordinal), name)
-            for year in range(low.year, high.year + 1)
-            for ordinal, name in self._closed_days(year).items()
-            if first < ordinal <= last
-        ]
+        found: list[tuple[Date, str]] = []
+        for year in range(low.year, high.year + 1):
+            ordinals, named = self._closed_list(year)
+            # Both ends by bisection: an explanation asks this of every working-day deadline.
+            found += named[bisect.bisect_right(ordinals, first) : bisect.bisect_right(ordinals, last)]
+        return found
+
+    def _closed_list(self, year: int) -> tuple[list[int], list[tuple[Date, str]]]:
+        """``_closed_days(year)`` as sorted ordinals beside their (date, name) pairs."""
+        cached = self._closed_lists.get(year)
+        if cached is None:
+            closed = self._closed_days(year)
+            cached = self._closed_lists[year] = (
+                list(closed),
+                [(dt.date.fromordinal(o), name) for o, name in closed.items()],
+            )
+        return cached
 
     def roll_note(self, day: Date) -> str | None:
         """Why a calendar-day or month deadline on ``day`` is not a working day, if it is not.
