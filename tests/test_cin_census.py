@@ -154,3 +154,165 @@ def test_the_synthetic_census_generator_writes_schema_valid_files(tmp_path: Path
     write_census(400, path, seed=7)
     schema = etree.XMLSchema(etree.parse(str(SCHEMA_2024)))
     assert schema.validate(etree.parse(str(path))), schema.error_log.last_error
+
+
+# -- strictness: misspelt elements, other collections, old years --------------------------------------
+
+XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+def _schema_groups(xsd: Path) -> dict[str, set[str]]:
+    """Each element of a DfE schema that holds others, with the names it may hold."""
+    from lxml import etree
+
+    tree = etree.parse(str(xsd))
+    types = {t.get("name"): t for t in tree.iter(f"{XS}complexType") if t.get("name")}
+    groups: dict[str, set[str]] = {}
+    for element in tree.iter(f"{XS}element"):
+        complex_type = (
+            types.get(element.get("type")) if element.get("type") else element.find(f"{XS}complexType")
+        )
+        sequence = complex_type.find(f"{XS}sequence") if complex_type is not None else None
+        if sequence is not None:
+            groups.setdefault(element.get("name"), set()).update(
+                e.get("name") for e in sequence.findall(f"{XS}element")
+            )
+    return groups
+
+
+def test_the_elements_allowed_in_a_child_are_those_of_every_schema_from_2017() -> None:
+    from timescales.adapters.cin_census import _GROUPS
+
+    union: dict[str, set[str]] = {}
+    for xsd in sorted(SCHEMAS.glob("CIN_schema_*.xsd")):
+        for group, names in _schema_groups(xsd).items():
+            union.setdefault(group, set()).update(names)
+    header = {"Message", "Header", "Children", "CollectionDetails", "Source"}
+    expected = {group: names for group, names in union.items() if group not in header}
+    # The 2026 collection's pre-proceedings group (in the DfE validator's 2026 sample, not the XSD).
+    ours = {group: set(names) for group, names in _GROUPS.items()}
+    pre_proceedings = ours.pop("PreProceedingsandFGDM")
+    ours["CINdetails"].remove("PreProceedingsandFGDM")
+    assert ours == expected
+    sample = (SAMPLES / "validator-cin-census-2026.xml").read_text()
+    assert all(f"<{name}>" in sample for name in pre_proceedings)
+
+
+def _census(children: str, header: str = "<Collection>CIN</Collection><Year>2024</Year>") -> str:
+    return (
+        f'<?xml version="1.0"?>\n<Message>\n<Header><CollectionDetails>{header}'
+        "<ReferenceDate>2024-03-31</ReferenceDate></CollectionDetails></Header>\n<Children>\n"
+        f"{children}</Children>\n</Message>\n"
+    )
+
+
+def _child(child_id: str, inside: str = "", episode: str = "CINdetails") -> str:
+    return (
+        f"<Child><ChildIdentifiers><LAchildID>{child_id}</LAchildID></ChildIdentifiers><{episode}>"
+        f"<CINreferralDate>2023-05-02</CINreferralDate><ReferralNFA>0</ReferralNFA>{inside}</{episode}></Child>\n"
+    )
+
+
+def test_misspelt_and_unknown_elements_are_reported_per_child_at_their_line(
+    tmp_path: Path, rules: timescales.RuleSet
+) -> None:
+    path = tmp_path / "census.xml"
+    path.write_text(
+        _census(
+            _child("C1")
+            + _child("C2", episode="CINDetails")
+            + _child(
+                "C3",
+                "<Section47><S47ActualStartDate>2023-05-03</S47ActualStartDate>"
+                "<ICPCNotRequired>1</ICPCNotRequired><Note>x</Note></Section47>",
+            )
+            + _child(
+                "C4",
+                '<Assessments xmlns="urn:other"><AssessmentActualStartDate>2023-05-03'
+                "</AssessmentActualStartDate></Assessments>",
+            )
+            + _child("C5")
+        )
+    )
+    items = _items(path, rules)
+    assert [i.case for i in items if isinstance(i, timescales.Timeline)] == ["C1", "C5"]
+    messages = [str(p) for i in items if isinstance(i, TimelineError) for p in i.problems]
+    assert messages == [
+        f"{path}:6: Child/CINDetails: child C2: <Child> holds no element <CINDetails> (did you mean "
+        "<CINdetails>?) in any census schema from 2017; the child is left out, since what the element "
+        "holds would be missed",
+        f"{path}:7: Section47/ICPCNotRequired: child C3: <Section47> holds no element <ICPCNotRequired> "
+        "(did you mean <ICPCnotRequired>?) in any census schema from 2017; the child is left out, since "
+        "what the element holds would be missed",
+        f"{path}:7: Section47/Note: child C3: <Section47> holds no element <Note> in any census schema "
+        "from 2017; the child is left out, since what the element holds would be missed",
+        f"{path}:8: CINdetails/{{urn:other}}Assessments: child C4: <CINdetails> holds no element "
+        "<{urn:other}Assessments> (did you mean <Assessments>?) in any census schema from 2017; the child "
+        "is left out, since what the element holds would be missed",
+    ]
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.xml")), ids=lambda p: p.name)
+def test_the_public_samples_hold_no_unknown_element_but_the_deliberate_ones(
+    sample: Path, rules: timescales.RuleSet
+) -> None:
+    unknown = [
+        p.field
+        for item in _items(sample, rules)
+        if isinstance(item, TimelineError)
+        for p in item.problems
+        if "holds no element" in p.message
+    ]
+    # The liia-tools sample carries `extra_unkown` on purpose (tests/data/cin/README.md).
+    deliberate = ["ChildIdentifiers/extra_unkown", "CINdetails/extra_unkown"]
+    assert unknown == (deliberate if sample.name == "liia-cin-2022-three-children.xml" else [])
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            "<Collection>CIN</Collection><Year>2016</Year>",
+            ":3: Header/CollectionDetails/Year: a census of collection year '2016': timescales reads CIN "
+            "census files from 2017 onwards (the schemas it knows)",
+        ),
+        (
+            "<Collection>School</Collection><Year>2024</Year>",
+            ":3: Header/CollectionDetails/Collection: not a CIN census file: the header names the "
+            "collection 'School', not CIN",
+        ),
+    ],
+    ids=["2016", "another collection"],
+)
+def test_another_collection_or_a_year_before_2017_is_refused_before_any_child(
+    tmp_path: Path, header: str, message: str
+) -> None:
+    path = tmp_path / "census.xml"
+    path.write_text(_census(_child("C1"), header))
+    command = Path(sys.executable).parent / "timescales"
+    result = subprocess.run(
+        [str(command), "check", str(path), "--format", "json"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert f"error: {path}{message}\n" in result.stderr
+    assert json.loads(result.stdout)["cases"] == []
+
+
+def test_another_root_is_refused_before_any_child(tmp_path: Path, rules: timescales.RuleSet) -> None:
+    path = tmp_path / "other.xml"
+    path.write_text('<?xml version="1.0"?>\n<!-- a <Message> -->\n<Return>' + _child("C1") + "</Return>\n")
+    with pytest.raises(TimelineError) as caught:
+        next(iter(iter_census_timelines(path, rules.vocabulary)))
+    assert (
+        str(caught.value) == f"{path}:3: not a CIN census file: its root element is <Return>, not <Message>"
+    )
+
+
+def test_a_year_element_inside_a_child_is_the_childs_problem_not_the_files(
+    tmp_path: Path, rules: timescales.RuleSet
+) -> None:
+    path = tmp_path / "census.xml"
+    path.write_text(_census(_child("C1", "<Year>2001</Year>") + _child("C2")))
+    items = _items(path, rules)
+    assert isinstance(items[0], TimelineError) and "holds no element <Year>" in items[0].message
+    assert isinstance(items[1], timescales.Timeline) and items[1].case == "C2"

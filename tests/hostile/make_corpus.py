@@ -358,6 +358,37 @@ def census_files() -> None:
     add(
         "census-1871.xml", census(ok + CHILD.format(id="C4", date="1871-05-02")), REFUSED, "outside the years"
     )
+    # Strictness: a misspelt element is not read as "no episode"; another collection or an old year
+    # is refused before any child is read.
+    add(
+        "census-misspelt-element.xml",
+        census(ok + CHILD.format(id="C5", date="2023-05-02").replace("CINdetails", "CINDetails")),
+        REFUSED,
+        "child C5: <Child> holds no element <CINDetails> (did you mean <CINdetails>?)",
+    )
+    add(
+        "census-unknown-element.xml",
+        census(
+            ok
+            + CHILD.format(id="C6", date="2023-05-02").replace(
+                "</CINdetails>", "<Notes>x</Notes></CINdetails>"
+            )
+        ),
+        REFUSED,
+        "child C6: <CINdetails> holds no element <Notes>",
+    )
+    add(
+        "census-year-2016.xml",
+        census(ok).replace("<Year>2024</Year>", "<Year>2016</Year>"),
+        REFUSED,
+        "a census of collection year '2016': timescales reads CIN census files from 2017",
+    )
+    add(
+        "census-other-collection.xml",
+        census(ok).replace("<Collection>CIN</Collection>", "<Collection>SchoolCensus</Collection>"),
+        REFUSED,
+        "not a CIN census file: the header names the collection 'SchoolCensus'",
+    )
 
 
 def rule_packs() -> None:

@@ -23,6 +23,12 @@ A ``<Reviews>`` group may hold many ``CPPreviewDate`` elements; every one is rea
 census validator reads only the first). Yes/no items accept every spelling the schemas allow
 (``true false TRUE FALSE 1 0``).
 
+Strictness: every element inside a ``<Child>`` must be one the DfE schemas of 2017 to 2026 allow
+where it stands (``_GROUPS``). A misspelt or unknown element (``<CINDetails>``) would otherwise be
+read as "no episode" and give a false all-clear, so it is reported at its line, with the child, and
+the child is left out. A file whose root is not ``<Message>``, whose ``Collection`` is not ``CIN`` or
+whose ``Year`` is before 2017 is refused before any child is read.
+
 Safety: a file with a DOCTYPE (the door to external entities and entity expansion) is refused
 before parsing, and the parser never resolves entities or touches the network.
 
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import difflib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,11 +70,56 @@ RECORDED_TYPES = frozenset(
     }
 )
 
+#: The elements each census group may hold: the union of the DfE CIN census schemas for the
+#: collection years 2017 to 2026 (the XSDs in tests/data/cin/xsd/; `CINPlanDates` from 2022, `Sex`
+#: replacing `GenderCurrent` from 2025), plus the pre-proceedings and family group decision-making
+#: group the DfE's 2026 collection adds (as the data-to-insight validator's 2026 sample has it).
+#: Any other element is reported.
+_GROUPS: dict[str, frozenset[str]] = {
+    name: frozenset(children.split())
+    for name, children in {
+        "Child": "ChildIdentifiers ChildCharacteristics CINdetails",
+        "ChildIdentifiers": "LAchildID UPN FormerUPN UPNunknown PersonBirthDate ExpectedPersonBirthDate "
+        "GenderCurrent Sex PersonDeathDate",
+        "ChildCharacteristics": "Ethnicity Disabilities",
+        "Disabilities": "Disability",
+        "CINdetails": "CINreferralDate ReferralSource PrimaryNeedCode CINclosureDate ReasonForClosure "
+        "DateOfInitialCPC Assessments CINPlanDates Section47 ReferralNFA ChildProtectionPlans "
+        "PreProceedingsandFGDM",
+        "Assessments": "AssessmentActualStartDate AssessmentInternalReviewDate AssessmentAuthorisationDate "
+        "FactorsIdentifiedAtAssessment",
+        "FactorsIdentifiedAtAssessment": "AssessmentFactors",
+        "CINPlanDates": "CINPlanStartDate CINPlanEndDate",
+        "Section47": "S47ActualStartDate InitialCPCtarget DateOfInitialCPC ICPCnotRequired",
+        "ChildProtectionPlans": "CPPstartDate CPPendDate InitialCategoryOfAbuse LatestCategoryOfAbuse "
+        "NumberOfPreviousCPP Reviews",
+        "Reviews": "CPPreviewDate",
+        "PreProceedingsandFGDM": "PPStartDate LetterInitCPDate InitialPPMeetingDate ReviewMeetingsCount "
+        "StepDecisionDate LBPSentDate CourtAppDate PPOutcome FGDMMeetingOffer FGDMMeetingFac",
+    }.items()
+}
+_GROUPS_BY_NAMESPACE: dict[str, dict[str, frozenset[str]]] = {}
+
+
+def _groups_in(namespace: str) -> dict[str, frozenset[str]]:
+    """``_GROUPS`` with every name in ``namespace`` (``{uri}``, or none), made once per namespace."""
+    groups = _GROUPS_BY_NAMESPACE.get(namespace)
+    if groups is None:
+        groups = _GROUPS_BY_NAMESPACE[namespace] = {
+            namespace + group: frozenset(namespace + name for name in names)
+            for group, names in _GROUPS.items()
+        }
+    return groups
+
+
+#: The first collection year whose schema this reader knows.
+FIRST_YEAR = 2017
+
 _DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 #: Comments and processing instructions, which may hold anything (`<!-- <x -->`), stripped
 #: (newlines kept, for line numbers) before the root element is looked for.
 _SKIPPED = re.compile(r"<!--.*?-->|<\?.*?\?>", re.DOTALL)
-_ROOT_START = re.compile(r"<[A-Za-z_]")
+_ROOT_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 #: Byte-order marks and the first bytes of an undeclared UTF-16 `<?xml`, checked longest first.
 _ENCODINGS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -127,6 +179,50 @@ def _refuse_dtd(path: Path) -> None:
                 )
             ]
         )
+    if root is not None and root.group(1) != "Message":
+        raise TimelineError(
+            [
+                problem(
+                    str(path),
+                    f"not a CIN census file: its root element is <{root.group(1)[:40]}>, "
+                    "not <Message>",
+                    line=prolog.count("\n") + 1,
+                    code="E500",
+                )
+            ]
+        )
+
+
+def _refuse_collection(file: str, element: Any) -> None:
+    """Refuse a census of another collection, or of a year before the 2017 schema, before any
+    child is read: its children would be misread, or read as having no episodes."""
+    name = _local(element.tag)
+    text = (element.text or "").strip()
+    if name == "Collection" and text != "CIN":
+        message = f"not a CIN census file: the header names the collection {_quoted(text)}, not CIN"
+    elif name == "Year" and not (text.isdigit() and int(text) >= FIRST_YEAR):
+        message = (
+            f"a census of collection year {_quoted(text)}: timescales reads CIN census files "
+            f"from {FIRST_YEAR} onwards (the schemas it knows)"
+        )
+    else:
+        return
+    raise TimelineError(
+        [
+            problem(
+                file,
+                message,
+                line=element.sourceline,
+                field=f"Header/CollectionDetails/{name}",
+                code="E502",
+            )
+        ]
+    )
+
+
+def _quoted(text: str) -> str:
+    """A value from the file in a message: quoted, and at most 40 characters of it."""
+    return repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text)} characters)"
 
 
 def _local(tag: Any) -> str:
@@ -186,6 +282,30 @@ class _ChildReader:
                 found.setdefault(tag[skip:], child)
         return found
 
+    def unknown_elements(self, element: Any, group: str) -> None:
+        """Report every element inside ``element`` (a ``group``) that the schemas do not allow there."""
+        groups = _groups_in(self.ns)
+        allowed = groups[self.ns + group]
+        for child in element:
+            tag = child.tag
+            if tag in allowed:
+                if tag in groups:
+                    self.unknown_elements(child, tag[len(self.ns) :])
+            elif isinstance(tag, str):  # not a processing instruction
+                name = tag[len(self.ns) :] if tag.startswith(self.ns) else tag
+                self.report_unknown(child, group, name, _GROUPS[group])
+
+    def report_unknown(self, element: Any, group: str, name: str, allowed: frozenset[str]) -> None:
+        lowered = {a.lower(): a for a in allowed}
+        close = difflib.get_close_matches(name.lower(), lowered, n=1, cutoff=0.6)
+        guess = f" (did you mean <{lowered[close[0]]}>?)" if close else ""
+        self.report(
+            element,
+            f"{group}/{name[:60]}",
+            f"<{group}> holds no element <{name[:60]}>{guess} in any census schema from {FIRST_YEAR}; "
+            "the child is left out, since what the element holds would be missed",
+        )
+
     def each(self, element: Any, name: str) -> Any:
         return element.iterfind(self.ns + name)
 
@@ -207,6 +327,7 @@ class _ChildReader:
         self.child_id = (child.findtext(f"{self.ns}ChildIdentifiers/{self.ns}LAchildID") or "").strip()
         if not self.child_id:
             self.report(child, "ChildIdentifiers/LAchildID", "the child has no LAchildID")
+        self.unknown_elements(child, "Child")
         for number, episode in enumerate(self.each(child, "CINdetails"), start=1):
             self.episode(episode, f"cin{number}")
         if self.problems:
@@ -354,7 +475,8 @@ def iter_census_timelines(
     context = etree.iterparse(
         file,
         events=("end",),
-        tag=("{*}ReferenceDate", "{*}Child"),  # only these come back to Python; the rest stays in C
+        # Only these come back to Python; the rest stays in C.
+        tag=("{*}Collection", "{*}Year", "{*}ReferenceDate", "{*}Child"),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -364,7 +486,12 @@ def iter_census_timelines(
     try:
         for _, element in context:
             name = _local(element.tag)
-            if name == "ReferenceDate":
+            parent = element.getparent()
+            if name != "Child" and (parent is None or _local(parent.tag) != "CollectionDetails"):
+                continue  # not the header's: one inside a child is reported with the child
+            if name in ("Collection", "Year"):
+                _refuse_collection(file, element)
+            elif name == "ReferenceDate":
                 try:
                     reference_date = parse_iso_date((element.text or "").strip())
                 except ValueError as exc:
