@@ -10,7 +10,8 @@ place and is written down once (``docs/conventions.md`` says the same in prose):
   day 1 is the next working day. (numpy's ``busday_offset(roll='forward')`` gets this wrong by one.)
 * **Working days** are Monday to Friday less the bank holidays of the nation's calendar (from the
   ``holidays`` package, which covers every year since 1872 including substitute days and one-off
-  holidays such as 19 September 2022) less any non-working days a local rule pack adds. This matches
+  holidays such as 19 September 2022; England and Wales's from a table of the same days shipped in
+  ``england_wales_holidays.py``) less any non-working days a local rule pack adds. This matches
   the Children Act 1989 Representations Procedure (England) Regulations 2006, reg 2: "any day other
   than a Saturday, Sunday, Christmas Day, Boxing Day, Good Friday or a bank holiday".
 * **Calendar months** follow the corresponding-date rule and clamp to the month's end when the month
@@ -28,9 +29,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 
-import holidays as holidays_lib
 import pendulum
 
+from . import england_wales_holidays
 from .errors import CalendarError, problem
 
 Date = dt.date
@@ -42,6 +43,24 @@ NATIONS: Mapping[str, str] = {
     "scotland": "SCT",
     "northern-ireland": "NIR",
 }
+#: The subdivisions read from the shipped table (england_wales_holidays.py, the same days as
+#: ``holidays``: tests/test_holiday_table.py), not from ``holidays``, which loads every country's
+#: calendar on first use (about 0.3 s, more than checking a case).
+_TABLED = frozenset({"ENG", "WLS"})
+
+
+def _weekday_bank_holidays(subdivision: str, year: int) -> dict[int, str]:
+    """Ordinal -> name of the bank holidays on weekdays in ``year``."""
+    if subdivision in _TABLED:
+        names = england_wales_holidays.NAMES
+        return {
+            dt.date(year, int(item[:2]), int(item[2:4])).toordinal(): names[int(item[4:])]
+            for item in england_wales_holidays.YEARS[year].split()
+        }
+    import holidays  # Scotland and Northern Ireland only: see _TABLED
+
+    bank = holidays.country_holidays("GB", subdiv=subdivision, years=year)
+    return {day.toordinal(): str(name) for day, name in bank.items() if day.weekday() < 5}
 
 #: The first year the ``holidays`` package models UK bank holidays (Bank Holidays Act 1871).
 FIRST_YEAR = 1872
@@ -165,11 +184,7 @@ class WorkingCalendar:
                     )
                 ]
             )
-        bank = holidays_lib.country_holidays("GB", subdiv=self._subdivision, years=year)
-        closed: dict[int, str] = {}
-        for day, name in bank.items():
-            if day.weekday() < 5:
-                closed[day.toordinal()] = str(name)
+        closed = _weekday_bank_holidays(self._subdivision, year)
         for ordinal, name in self._extras.items():
             if dt.date.fromordinal(ordinal).year == year and ordinal not in closed:
                 closed[ordinal] = name
