@@ -58,7 +58,12 @@ def test_new_finding_is_the_constructors_finding() -> None:
 
 
 def test_event_ref_is_the_constructors() -> None:
-    fast, made = event_ref("s47", "strategy_discussion", DAY), EventRef("s47", "strategy_discussion", DAY)
-    assert fast == made and hash(fast) == hash(made) and fast.to_dict() == made.to_dict()
+    """A field added to EventRef must be added to event_ref too."""
+    assert list(inspect.signature(event_ref).parameters) == ["event_id", "event_type", "day", "line"]
+    assert [f.name for f in dataclasses.fields(EventRef)] == ["id", "type", "date", "line"]
+    fast = event_ref("s47", "strategy_discussion", DAY, 12)
+    made = EventRef("s47", "strategy_discussion", DAY, 12)
+    assert fast == made and hash(fast) == hash(made) and repr(fast) == repr(made)
+    assert fast.to_dict() == made.to_dict() and fast.line == 12
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.id = "other"  # type: ignore[misc]

@@ -13,25 +13,45 @@ local timescales, and explain every breach.
 
 from __future__ import annotations
 
-from .api import check, check_many, load_rules, load_timeline, load_timelines
+from .api import (
+    CensusChild,
+    InputFile,
+    Payload,
+    Return903Child,
+    SsdPerson,
+    check,
+    check_many,
+    check_records,
+    load_rules,
+    load_timeline,
+    load_timelines,
+    worker_rules,
+)
 from .errors import CalendarError, Problem, RuleFileError, TimelineError, TimescalesError
 from .findings import CaseReport, EventRef, Finding, Lateness, Report, SourceRef, Status, Summary
+from .findings_table import FindingRow
 from .rules.model import Rule, RuleSet
 from .timeline import Event, Timeline
 
 __all__ = [
     "CalendarError",
     "CaseReport",
+    "CensusChild",
     "Event",
     "EventRef",
     "Finding",
+    "FindingRow",
+    "InputFile",
     "Lateness",
+    "Payload",
     "Problem",
     "Report",
+    "Return903Child",
     "Rule",
     "RuleFileError",
     "RuleSet",
     "SourceRef",
+    "SsdPerson",
     "Status",
     "Summary",
     "Timeline",
@@ -39,7 +59,9 @@ __all__ = [
     "TimescalesError",
     "check",
     "check_many",
+    "check_records",
     "load_rules",
     "load_timeline",
     "load_timelines",
+    "worker_rules",
 ]

@@ -13,6 +13,7 @@ from .errors import TimelineError, problem
 from .evaluation import close_evaluator, evaluate_case, evaluate_stream, get_evaluator, resolve_as_of
 from .findings import CaseReport, PackRef, Report
 from .paths import shipped_rules_dir
+from .records import CensusChild, InputFile, Payload, Return903Child, SsdPerson, check_records, worker_rules
 from .rules.loader import load_rules
 from .rules.model import RuleSet
 from .timeline import Timeline
@@ -118,4 +119,17 @@ def check_many(
         close_evaluator(evaluator)
 
 
-__all__ = ["check", "check_many", "load_rules", "load_timeline", "load_timelines"]
+__all__ = [
+    "CensusChild",
+    "InputFile",
+    "Payload",
+    "Return903Child",
+    "SsdPerson",
+    "check",
+    "check_many",
+    "check_records",
+    "load_rules",
+    "load_timeline",
+    "load_timelines",
+    "worker_rules",
+]

@@ -33,6 +33,9 @@ class EventRef:
     id: str
     type: str
     date: dt.date
+    #: The event's line in its input (None: no line, as for a timeline given as a dict). Not part
+    #: of the JSON finding; the findings table carries it as ``input_line``.
+    line: int | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "date": self.date.isoformat()}
@@ -177,11 +180,11 @@ _new = object.__new__
 _set_all = object.__setattr__
 
 
-def event_ref(event_id: str, event_type: str, day: dt.date) -> EventRef:
-    """``EventRef(event_id, event_type, day)``, the same frozen object built in one step (see
-    :func:`new_finding`)."""
+def event_ref(event_id: str, event_type: str, day: dt.date, line: int | None = None) -> EventRef:
+    """``EventRef(event_id, event_type, day, line)``, the same frozen object built in one step
+    (see :func:`new_finding`)."""
     ref = _new(EventRef)
-    _set_all(ref, "__dict__", {"id": event_id, "type": event_type, "date": day})
+    _set_all(ref, "__dict__", {"id": event_id, "type": event_type, "date": day, "line": line})
     return ref
 
 

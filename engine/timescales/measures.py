@@ -9,6 +9,14 @@
 * **Assessment duration** (table C2): working days from the assessment's start to its
   authorisation, banded as the DfE bands them (same day, 1-10, ... 41-45, 46-50, 51-60, 61+).
 * **Reviews on time**: review conferences due in the batch that were held by their due date.
+* **Looked-after children** (SI 2010/959): reviews on time, as reg 33 times them (the first within
+  20 working days of the period of care starting, the second within 3 months of the first, later
+  ones within 6 months: each finding's occurrence says which), statutory visits on time (reg 28)
+  and health assessments on time. A deadline counts once it is due (met, late or overdue), from
+  the findings of the rules that own their requirement (a local rule restating a national one is
+  not counted twice). They are given for the whole batch and per council (the case's authority),
+  team and worker (the columns carried from the trigger's row), where the input has them. Lists
+  of latest dates (Annex A) are left out: they show only what is overdue, never what was on time.
 
 Durations count working days with the trigger's day as day 0 (a same-day conference is 0), in the
 England calendar of each case. Totals only: memory does not grow with the number of cases.
@@ -21,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .calendar import WorkingCalendar
-from .findings import CaseReport, Status
+from .findings import CaseReport, Finding, Status
 from .timeline import Event, Timeline
 
 ICPC_BANDS = ((0, 10, "0-10"), (11, 15, "11-15"), (16, 20, "16-20"), (21, None, "21+"))
@@ -36,6 +44,55 @@ ASSESSMENT_BANDS = (
     (51, 60, "51-60"),
     (61, None, "61+"),
 )
+
+
+#: The looked-after measures: key, label (for the summary table), and what they count.
+LOOKED_AFTER_ROWS = (
+    ("cla_first_reviews_on_time", "First looked-after reviews within 20 working days"),
+    ("cla_second_reviews_on_time", "Second looked-after reviews within 3 months of the first"),
+    ("cla_later_reviews_on_time", "Later looked-after reviews within 6 months of the last"),
+    ("cla_visits_on_time", "Statutory visits to looked-after children on time"),
+    ("cla_health_assessments_on_time", "Health assessments of looked-after children on time"),
+)
+#: Where a team's or worker's name is found among a finding's carried columns (first found wins).
+_GROUPS = (("team", ("team", "Team", "Allocated Team")), ("worker", ("worker", "Worker", "Allocated Worker")))
+_JUDGED = (Status.MET, Status.LATE, Status.MISSING)
+
+
+def looked_after_measure(finding: Finding) -> str | None:
+    """Which looked-after measure a finding counts towards (None: none)."""
+    if finding.requirement not in ("", finding.rule):
+        return None  # a local rule restating a national one: the national finding counts
+    if finding.expects == "cla_review":
+        if finding.trigger.type == "looked_after_started":
+            return "cla_first_reviews_on_time"
+        if finding.trigger.type == "cla_review":
+            return "cla_second_reviews_on_time" if finding.occurrence == 2 else "cla_later_reviews_on_time"
+        return None
+    if finding.expects == "cla_visit":
+        return "cla_visits_on_time"
+    if finding.expects == "health_assessment":
+        return "cla_health_assessments_on_time"
+    return None
+
+
+@dataclass
+class OnTime:
+    """Deadlines due and how many were met by their due date."""
+
+    due: int = 0
+    on_time: int = 0
+
+    def count(self, met: bool) -> None:
+        self.due += 1
+        self.on_time += met
+
+    def merge(self, other: OnTime) -> None:
+        self.due += other.due
+        self.on_time += other.on_time
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"due": self.due, "on_time": self.on_time, "percent": _percent(self.on_time, self.due)}
 
 
 def _band(days: int, bands: tuple[tuple[int, int | None, str], ...]) -> str:
@@ -69,6 +126,10 @@ class Measures:
     assessment_open: int = 0
     reviews_due: int = 0
     reviews_on_time: int = 0
+    #: Looked-after measures for the batch, by measure key.
+    looked_after: dict[str, OnTime] = field(default_factory=dict)
+    #: The same per group: ("council" | "team" | "worker", name) -> measure key -> counts.
+    looked_after_by: dict[tuple[str, str], dict[str, OnTime]] = field(default_factory=dict)
 
     def add(self, timeline: Timeline, report: CaseReport, calendar: WorkingCalendar) -> None:
         for child in timeline.children:
@@ -84,6 +145,25 @@ class Measures:
             if finding.expects == "rcpc" and finding.status in (Status.MET, Status.LATE, Status.MISSING):
                 self.reviews_due += 1
                 self.reviews_on_time += finding.status is Status.MET
+        if not timeline.latest_only:
+            self._add_looked_after(timeline, report)
+
+    def _add_looked_after(self, timeline: Timeline, report: CaseReport) -> None:
+        for finding in report.findings:
+            if finding.status not in _JUDGED:
+                continue
+            key = looked_after_measure(finding)
+            if key is None:
+                continue
+            met = finding.status is Status.MET
+            self.looked_after.setdefault(key, OnTime()).count(met)
+            groups: list[tuple[str, str]] = [("council", timeline.authority)] if timeline.authority else []
+            for kind, columns in _GROUPS:
+                name = next((finding.attributes[c] for c in columns if finding.attributes.get(c)), None)
+                if name:
+                    groups.append((kind, name))
+            for group in groups:
+                self.looked_after_by.setdefault(group, {}).setdefault(key, OnTime()).count(met)
 
     def _add_icpcs(self, report: CaseReport, calendar: WorkingCalendar) -> None:
         """One count per child and clock of the ICPC rule (the first such rule's findings only,
@@ -123,6 +203,12 @@ class Measures:
         self.assessment_open += other.assessment_open
         self.reviews_due += other.reviews_due
         self.reviews_on_time += other.reviews_on_time
+        for key, counts in other.looked_after.items():
+            self.looked_after.setdefault(key, OnTime()).merge(counts)
+        for group, measures in other.looked_after_by.items():
+            mine = self.looked_after_by.setdefault(group, {})
+            for key, counts in measures.items():
+                mine.setdefault(key, OnTime()).merge(counts)
 
     def to_dict(self) -> dict[str, Any]:
         icpcs = sum(self.icpc_bands.values())
@@ -153,11 +239,32 @@ class Measures:
                 "on_time": self.reviews_on_time,
                 "percent": _percent(self.reviews_on_time, self.reviews_due),
             },
+            **{key: self.looked_after.get(key, OnTime()).to_dict() for key, _ in LOOKED_AFTER_ROWS},
+            "looked_after_by": {
+                group: {
+                    name: {key: measures[key].to_dict() for key, _ in LOOKED_AFTER_ROWS if key in measures}
+                    for (kind, name), measures in sorted(self.looked_after_by.items())
+                    if kind == group
+                }
+                for group in ("council", "team", "worker")
+                if any(kind == group for kind, _ in self.looked_after_by)
+            },
         }
 
 
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+#: How many councils, teams or workers the text summary lists (the JSON report has them all).
+GROUP_LINES = 25
+_SHORT = {
+    "cla_first_reviews_on_time": "first reviews",
+    "cla_second_reviews_on_time": "second reviews",
+    "cla_later_reviews_on_time": "later reviews",
+    "cla_visits_on_time": "visits",
+    "cla_health_assessments_on_time": "health assessments",
+}
 
 
 def measures_lines(measures: dict[str, Any]) -> list[str]:
@@ -183,4 +290,21 @@ def measures_lines(measures: dict[str, Any]) -> list[str]:
         lines.append(
             f"  Review conferences on time: {reviews['on_time']} of {reviews['due']} ({reviews['percent']}%)"
         )
+    for key, label in LOOKED_AFTER_ROWS:
+        measure = measures.get(key)
+        if measure and measure["due"]:
+            lines.append(f"  {label}: {measure['on_time']} of {measure['due']} ({measure['percent']}%)")
+    for group, names in (measures.get("looked_after_by") or {}).items():
+        lines.append(f"  Looked-after measures by {group}:")
+        shown = list(names.items())
+        for name, by_key in shown[:GROUP_LINES]:
+            parts = [
+                f"{short} {by_key[key]['on_time']}/{by_key[key]['due']}"
+                for key, short in _SHORT.items()
+                if key in by_key
+            ]
+            lines.append(f"    {name}: {', '.join(parts)}")
+        if len(shown) > GROUP_LINES:
+            more = len(shown) - GROUP_LINES
+            lines.append(f"    and {more} more {group}s (every one is in the JSON report)")
     return lines if len(lines) > 1 else []

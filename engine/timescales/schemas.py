@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import REPORT_SCHEMA
+from .findings_table import json_finding_schema
 from .paths import shipped_rules_dir
 from .rules.cases import CASE_KEYS, EXPECT_KEYS
 from .rules.loader import EVIDENCE, PACK_KEYS, SOURCE_KEYS
@@ -320,83 +321,10 @@ def report_schema(vocabulary: Vocabulary) -> dict[str, Any]:
     Every key a reader relies on is required with its type; objects stay open to keys added later
     (a new key is not a breaking change), except the small fixed records inside a finding.
     """
-    event_types = sorted(vocabulary.types)
     nullable_date = {"anyOf": [DATE, {"type": "null"}]}
-    text_or_null = {"type": ["string", "null"]}
     count = {"type": "integer", "minimum": 0}
-    finding = {
-        "type": "object",
-        "required": [
-            "case",
-            "child",
-            "rule",
-            "title",
-            "status",
-            "trigger",
-            "expects",
-            "due",
-            "met_by",
-            "late_by",
-            "uncertain",
-            "uncertain_because",
-            "occurrence",
-            "source",
-            "explanation",
-        ],
-        "properties": {
-            "case": {"type": "string"},
-            "child": text_or_null,
-            "rule": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"enum": ["met", "late", "missing", "pending", "cancelled"]},
-            "trigger": {
-                "type": "object",
-                "required": ["id", "type", "date"],
-                "additionalProperties": False,
-                "properties": {"id": {"type": "string"}, "type": {"enum": event_types}, "date": DATE},
-            },
-            "expects": {"enum": event_types},
-            "due": DATE,
-            "met_by": {
-                "anyOf": [
-                    {
-                        "type": "object",
-                        "required": ["id", "date"],
-                        "additionalProperties": False,
-                        "properties": {"id": {"type": "string"}, "date": DATE},
-                    },
-                    {"type": "null"},
-                ]
-            },
-            "late_by": {
-                "anyOf": [
-                    {
-                        "type": "object",
-                        "required": ["working_days", "calendar_days"],
-                        "additionalProperties": False,
-                        "properties": {"working_days": count, "calendar_days": count},
-                    },
-                    {"type": "null"},
-                ]
-            },
-            "uncertain": {"type": "boolean"},
-            "uncertain_because": {"type": "array", "items": {"type": "string"}},
-            "occurrence": {"type": "integer", "minimum": 1},
-            "source": {
-                "type": "object",
-                "required": ["document", "edition", "section", "url", "evidence"],
-                "additionalProperties": False,
-                "properties": {
-                    "document": {"type": "string"},
-                    "edition": text_or_null,
-                    "section": {"type": "string"},
-                    "url": text_or_null,
-                    "evidence": {"enum": list(EVIDENCE)},
-                },
-            },
-            "explanation": {"type": "string", "minLength": 1},
-        },
-    }
+    # One definition for the JSON finding and the findings table (Parquet, Spark, Dask).
+    finding = json_finding_schema(vocabulary, DATE, EVIDENCE)
     case = {
         "type": "object",
         "required": ["case", "as_of", "children", "findings", "notes"],

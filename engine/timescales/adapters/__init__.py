@@ -161,16 +161,26 @@ def _read_file(
 
 def _stdin(vocabulary: Vocabulary, options: ReadOptions) -> Iterator[Item]:
     """Standard input, spooled to a temporary file whose kind is told from its first bytes."""
-    data = sys.stdin.buffer.read()
-    suffix = sniff_suffix(data)
-    with tempfile.TemporaryDirectory(prefix="timescales-stdin-") as folder:
-        spooled = Path(folder) / f"stdin{suffix}"
+    yield from iter_timelines_from_bytes(sys.stdin.buffer.read(), STDIN, vocabulary, options)
+
+
+def iter_timelines_from_bytes(
+    data: bytes, name: str, vocabulary: Vocabulary, options: ReadOptions | None = None
+) -> Iterator[Item]:
+    """Every case in one file given as bytes (standard input, a file a cluster read), named
+    ``name`` in cases and messages. The kind of file is told by ``name``'s suffix, else from the
+    first bytes. The bytes are spooled to a temporary file and read as that file would be."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        suffix = sniff_suffix(data)
+    with tempfile.TemporaryDirectory(prefix="timescales-bytes-") as folder:
+        spooled = Path(folder) / f"input{suffix}"
         spooled.write_bytes(data)
         try:
-            for item in _read_file(spooled, vocabulary, options, STDIN):
-                yield _renamed(item, str(spooled))
+            for item in _read_file(spooled, vocabulary, options or ReadOptions(), name):
+                yield _renamed(item, str(spooled), name)
         except TimelineError as error:
-            yield _renamed(error, str(spooled))
+            yield _renamed(error, str(spooled), name)
 
 
 def sniff_suffix(data: bytes) -> str:
@@ -188,13 +198,13 @@ def sniff_suffix(data: bytes) -> str:
     return ".yaml"
 
 
-def _renamed(item: Item, spooled: str) -> Item:
-    """An item read from the spooled copy of standard input, named as standard input."""
+def _renamed(item: Item, spooled: str, name: str) -> Item:
+    """An item read from a spooled copy, named as the input it copies."""
     if isinstance(item, Timeline):
-        return dataclasses.replace(item, source=STDIN)
+        return dataclasses.replace(item, source=name)
     if isinstance(item, SourceNote):
-        return dataclasses.replace(item, source=STDIN)
-    return TimelineError(dataclasses.replace(p, file=p.file.replace(spooled, STDIN)) for p in item.problems)
+        return dataclasses.replace(item, source=name)
+    return TimelineError(dataclasses.replace(p, file=p.file.replace(spooled, name)) for p in item.problems)
 
 
 def timeline_from_mapping(data: Mapping[str, Any], vocabulary: Vocabulary, name: str = "<dict>") -> Timeline:

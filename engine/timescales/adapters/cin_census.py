@@ -576,3 +576,34 @@ def iter_census_timelines(
         ) from None
     if (context.root is None or _local(context.root.tag) != "Message") and (shard is None or shard[0] == 0):
         raise TimelineError([problem(file, "not a CIN census file (no <Message> root)", code="E500")])
+
+
+def census_child_timeline(
+    xml: bytes, *, reference_date: dt.date | None, file: str = "<census child>", order: int = 0
+) -> Timeline:
+    """One ``<Child>`` element of a census, given as bytes (a record of a distributed job), as the
+    timeline the file reader makes of it. ``reference_date``: the census's ReferenceDate (the
+    header is not part of the record). Raises :class:`TimelineError` naming ``file``, the line in
+    the record and the element, as the file reader would."""
+    if _DOCTYPE.search(xml.decode("utf-8", errors="replace")):
+        raise TimelineError(
+            [problem(file, "the record declares a DOCTYPE or entities; refused for safety", code="E501")]
+        )
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+    )
+    try:
+        element = etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.position[0] if exc.position else None
+        raise TimelineError(
+            [problem(file, f"not well-formed XML: {exc.msg}", line=line, code="E500")]
+        ) from None
+    if _local(element.tag) != "Child":
+        found = _local(element.tag)
+        raise TimelineError(
+            [problem(file, f"not a census <Child> element but <{found}>", line=1, code="E500")]
+        )
+    tag = element.tag
+    namespace = tag[: tag.index("}") + 1] if tag[0] == "{" else ""
+    return _ChildReader(file, reference_date, namespace, {}, order).read(element)

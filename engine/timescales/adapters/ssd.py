@@ -48,7 +48,7 @@ import json
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -255,6 +255,8 @@ _FIELDS = {
     ),
 }
 _REQUIRED = {name: fields[:2] for name, fields in _FIELDS.items()}
+#: The tables of an extract that timescales reads.
+TABLES_READ = tuple(_FIELDS)
 
 
 def ssd_tables(folder: Path) -> dict[str, Path]:
@@ -304,12 +306,17 @@ def iter_ssd_workbook(
     yield from _extract_timelines(file, tables, vocabulary)
 
 
+def _recorded_types(tables: Mapping[str, Any]) -> frozenset[str]:
+    """The event types the tables given record completely."""
+    return frozenset(d.type for name in tables if name in _BY_NAME for d in _BY_NAME[name].events) | (
+        {"transfer_in_conference"} if "ssd_initial_cp_conference" in tables else set()
+    )
+
+
 def _extract_timelines(
     source: str, tables: Mapping[str, tuple[Place, Iterator[_Row | SourceNote]]], vocabulary: Vocabulary
 ) -> Iterator[Timeline | TimelineError | SourceNote]:
-    recorded = frozenset(d.type for name in tables if name in _BY_NAME for d in _BY_NAME[name].events) | (
-        {"transfer_in_conference"} if "ssd_initial_cp_conference" in tables else set()
-    )
+    recorded = _recorded_types(tables)
     places = {place.name: place for place, _ in tables.values()}
     without_events = 0
     with tempfile.TemporaryDirectory(prefix="timescales-ssd-") as scratch:
@@ -571,3 +578,39 @@ def _with_involvement(event: Event, involvements: list[_Involvement]) -> Event:
     latest = max(covering, key=lambda i: i.start)
     carried = {"team": latest.team, "worker": latest.worker} | dict(event.carried)
     return dataclasses.replace(event, carried={k: v for k, v in carried.items() if v})
+
+
+def ssd_person_timeline(
+    person: str,
+    tables: Mapping[str, Any],
+    vocabulary: Vocabulary,
+    *,
+    file: str = "<ssd person>",
+    extract_tables: Sequence[str] | None = None,
+) -> Timeline | None:
+    """One person's rows of an SSD extract (``{"ssd_cp_visits": [row, ...], ...}``, each row a
+    dict by column name), as the timeline the extract reader makes of them: a record of a
+    distributed job. ``extract_tables``: every table the extract holds (default: those given), so
+    that a deadline whose meeting table is in the extract but has no row for this person is
+    missing rather than not checked. None: only involvements, no dated event to check. Raises
+    :class:`TimelineError` naming the table's row and column; a table timescales does not read
+    is refused, never ignored."""
+    rows: list[tuple[str, str, str, int, str]] = []
+    for name, given in tables.items():
+        if name not in _FIELDS:
+            raise TimelineError(
+                [
+                    problem(
+                        file,
+                        f"timescales reads nothing from a table {name!r}: give only {', '.join(_FIELDS)}",
+                        code="E231",
+                    )
+                ]
+            )
+        for line, row in enumerate(given, start=1):
+            by_key = {header_key(k): str(v).strip() for k, v in row.items() if v is not None}
+            values = {f: by_key[header_key(f)] for f in _FIELDS[name] if by_key.get(header_key(f))}
+            rows.append((person, name, f"{file} {name}", line, json.dumps(values)))
+    rows.sort(key=lambda r: (r[1], r[3]))
+    recorded = _recorded_types(dict.fromkeys(extract_tables) if extract_tables is not None else tables)
+    return _person_timeline(person, rows, file, recorded, vocabulary)

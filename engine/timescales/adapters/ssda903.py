@@ -41,7 +41,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -564,3 +564,37 @@ def _timeline(child: _Child, as_of: dt.date | None, source: str, order: int) -> 
         order=order,
         recorded_types=RECORDED_TYPES,
     )
+
+
+def child_903_timeline(
+    tables: Mapping[str, Iterable[Mapping[str, str]]],
+    *,
+    as_of: dt.date | None = None,
+    file: str = "<903 child>",
+    order: int = 0,
+) -> Timeline:
+    """One child's rows of a 903 return (``{"Episodes": [row, ...], "Reviews": [...]}``, each row
+    a dict by column name), as the timeline the file reader makes of them: a record of a
+    distributed job. Without ``as_of``, the end of the return year of the latest date, as for
+    files. Raises :class:`TimelineError` naming the table's row and column."""
+    data = _Return()
+    for table, given in tables.items():
+        if table not in TABLES:
+            known = ", ".join(TABLES)
+            raise TimelineError([problem(file, f"no 903 table is called {table!r} ({known})", code="E230")])
+        rows = [{k.strip().upper(): v for k, v in row.items()} for row in given]
+        header = list(dict.fromkeys(k for row in rows for k in row))
+        _take(table, f"{file} {table}", header, iter(enumerate(rows, start=1)), data)
+    children = list(data.children.values())
+    if len(children) != 1:
+        raise TimelineError(
+            [
+                problem(
+                    file, f"a 903 record holds one child's rows, not {len(children)} children's", code="E230"
+                )
+            ]
+        )
+    found = _timeline(children[0], as_of or _as_of(data), file, order)
+    if isinstance(found, TimelineError):
+        raise found
+    return found

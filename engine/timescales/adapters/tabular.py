@@ -223,17 +223,9 @@ def table_timelines(
             bad_cell, message = row.error
             entry.problems.append(place.problem(row.number, bad_cell, message, code="E230"))
             continue
-        if len(cells) > header.width and any(c.strip() for c in cells[header.width :]):
-            entry.problems.append(
-                place.problem(
-                    row.number,
-                    None,
-                    f"row has {len(cells)} cells, the header has {header.width}",
-                    code="E232",
-                )
-            )
-            continue
-        if len(cells) < header.width:
+        # Trailing empty cells past the header are harmless (spreadsheets pad rows); any other
+        # difference in width means the row does not line up with the header.
+        if len(cells) < header.width or any(c.strip() for c in cells[header.width :]):
             entry.problems.append(
                 place.problem(
                     row.number,

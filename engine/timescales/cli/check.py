@@ -36,9 +36,10 @@ from .output import BINARY_FORMATS, OutputError, choose_format, refuse_input_as_
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "csv", "html", "junit", "xlsx"]),
+    type=click.Choice(["text", "json", "csv", "html", "junit", "xlsx", "parquet"]),
     default=None,
-    help="Report format. Default: from --output's extension (.json .csv .html .xml .xlsx), else text.",
+    help="Report format. Default: from --output's extension (.json .csv .html .xml .xlsx .parquet), "
+    "else text. parquet: the findings table (the [parquet] extra; docs/scale.md).",
 )
 @click.option(
     "--output",
@@ -186,7 +187,12 @@ def check(
     try:
         with report_file(output, chosen in BINARY_FORMATS) as out:
             writer = make_writer(
-                chosen, out, show_all=show_all, colour=None if output is None else False, bom=not no_bom
+                chosen,
+                out,
+                show_all=show_all,
+                colour=None if output is None else False,
+                bom=not no_bom,
+                rules=rules,
             )
             with progress_bar() as advance:
                 result = run_check(

@@ -7,6 +7,7 @@ when it is complete, so an interrupted or failed run never leaves half a report 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -25,6 +26,7 @@ FORMAT_OF_EXTENSION = {
     ".htm": "html",
     ".xml": "junit",
     ".xlsx": "xlsx",
+    ".parquet": "parquet",
 }
 FORMAT_NAMES = {
     "text": "a text",
@@ -33,9 +35,12 @@ FORMAT_NAMES = {
     "html": "an HTML",
     "junit": "a JUnit XML",
     "xlsx": "an Excel",
+    "parquet": "a Parquet",
 }
+#: Formats that need an optional extra: the module they import and the extra that installs it.
+EXTRAS = {"parquet": ("pyarrow", "parquet")}
 #: Formats written as bytes (the others are UTF-8 text).
-BINARY_FORMATS = frozenset({"xlsx"})
+BINARY_FORMATS = frozenset({"xlsx", "parquet"})
 
 
 class OutputError(Exception):
@@ -53,6 +58,13 @@ def choose_format(fmt: str | None, output: Path | None) -> str:
     chosen = fmt or implied or "text"
     if chosen in BINARY_FORMATS and output is None:
         raise OutputError(f"the {chosen} format is a file: give --output FILE.{chosen}")
+    if chosen in EXTRAS:
+        module, extra = EXTRAS[chosen]
+        if importlib.util.find_spec(module) is None:
+            raise OutputError(
+                f"the {chosen} format needs {module}, which is not installed: "
+                f"pip install 'safeguarding-timescales[{extra}]'"
+            )
     return chosen
 
 

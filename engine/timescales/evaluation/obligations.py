@@ -248,7 +248,7 @@ class Judge:
             rule.id,
             rule.title,
             status,
-            event_ref(trigger.id, trigger.type, trigger.date),
+            event_ref(trigger.id, trigger.type, trigger.date, trigger.line),
             rule.expects.type,
             due,
             event_ref(met_by.id, met_by.type, met_by.date) if met_by is not None else None,

@@ -27,7 +27,7 @@ from ..measures import measures_lines
 from ..provenance import Provenance
 
 if TYPE_CHECKING:
-    from ..rules.model import Rule
+    from ..rules.model import Rule, RuleSet
 
 
 def compact_json(value: Any) -> str:
@@ -406,12 +406,21 @@ def make_writer(
     show_all: bool = False,
     colour: bool | None = None,
     bom: bool = True,
+    rules: RuleSet | None = None,
 ) -> Writer:
-    """The writer for ``fmt``; ``out`` is a binary stream for xlsx, a text stream otherwise."""
+    """The writer for ``fmt``; ``out`` is a binary stream for xlsx and parquet, a text stream
+    otherwise. ``rules``: the rules checked against (parquet rows name each rule's pack and
+    version)."""
     if fmt == "xlsx":
         from .xlsx import XlsxWriter
 
         return XlsxWriter(cast(IO[bytes], out))
+    if fmt == "parquet":
+        from .parquet import ParquetWriter
+
+        if rules is None:
+            raise ValueError("the parquet writer needs the rules")
+        return ParquetWriter(cast(IO[bytes], out), rules)
     out = cast(TextIO, out)
     if fmt == "json":
         return JsonWriter(out)

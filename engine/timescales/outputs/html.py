@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from ..calendar import human_date
 from ..findings import CaseReport, EventRef, Finding, Status
-from ..measures import measures_lines
+from ..measures import LOOKED_AFTER_ROWS, measures_lines
 from . import RunTotals, _StreamWriter, headline
 from .national import MEASURE_ROWS, NATIONAL
 
@@ -244,6 +244,7 @@ class HtmlWriter(_StreamWriter):
                 statuses=list(Status),
                 measures=totals.measures if totals.measures and measures_lines(totals.measures) else None,
                 measure_rows=MEASURE_ROWS,
+                looked_after_rows=LOOKED_AFTER_ROWS,
                 national=NATIONAL,
                 left_out=totals.left_out,
                 notes=totals.notes,

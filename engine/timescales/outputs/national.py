@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..measures import LOOKED_AFTER_ROWS
+
 
 @dataclass(frozen=True)
 class NationalFigure:
@@ -47,4 +49,5 @@ MEASURE_ROWS = (
     ),
     ("assessments_within_45_working_days", "Assessments within 45 working days of their start", "completed"),
     ("reviews_on_time", "Review conferences on time", "due"),
+    *((key, label, "due") for key, label in LOOKED_AFTER_ROWS),
 )
