@@ -32,17 +32,19 @@ def load_timelines(
     *,
     columns: str | Path | ColumnMap | None = None,
     sheet: str | None = None,
+    list_date: dt.date | None = None,
 ) -> Iterator[Timeline]:
     """Every case in a file or folder (YAML, JSON, CSV, .xlsx, CIN XML), one at a time.
 
     ``columns``: a column mapping file (or a loaded :class:`ColumnMap`) for CSV and spreadsheet
     exports with their own column names and codes; ``sheet``: the sheet of a workbook to read
-    (default: the first). Raises :class:`TimelineError` at the first case that cannot be read; the
+    (default: the first); ``list_date``: the date Ofsted Annex A lists were extracted, when the
+    workbook does not say it. Raises :class:`TimelineError` at the first case that cannot be read; the
     command line instead reports such cases and goes on with the rest.
     """
     vocabulary = _vocabulary(rules)
     column_map = load_column_map(Path(columns), vocabulary) if isinstance(columns, str | Path) else columns
-    for item in iter_timelines(Path(source), vocabulary, ReadOptions(column_map, sheet)):
+    for item in iter_timelines(Path(source), vocabulary, ReadOptions(column_map, sheet, list_date)):
         if isinstance(item, TimelineError):
             raise item
         if isinstance(item, Timeline):

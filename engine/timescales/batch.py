@@ -35,6 +35,7 @@ from .findings import CaseReport, PackRef, Summary
 from .measures import Measures
 from .outputs import RunTotals, Writer
 from .provenance import Provenance
+from .pseudonyms import Pseudonymiser
 from .rules.model import RuleSet
 from .selection import ReportFilter, worklist_order
 from .timeline import SourceNote, Timeline
@@ -134,6 +135,8 @@ class CheckOptions:
     engine: str = "native"
     read: ReadOptions = field(default_factory=ReadOptions)
     listed: ReportFilter = field(default_factory=ReportFilter)
+    #: Set: every case is pseudonymised once read (ids, carried values, files; see pseudonyms.py).
+    pseudonymiser: Pseudonymiser | None = None
 
 
 def _listed(report: CaseReport, rules: RuleSet, options: CheckOptions) -> CaseReport | None:
@@ -178,6 +181,9 @@ def _check_items(
                 "cannot both be right, so this one was left out"
             )
             continue
+        read = item
+        if options.pseudonymiser is not None:
+            item = options.pseudonymiser.timeline(item)
         try:
             report = evaluate_case(
                 item,
@@ -193,8 +199,8 @@ def _check_items(
         selection = rules.select(item.nation, report.authority)
         for pack in selection.packs:
             result.packs.setdefault(pack.id, PackRef(pack.id, pack.title, pack.authority))
-        result.left_out.extend(item.left_out)
-        result.note_unjudged(item, rules, report.authority)
+        result.left_out.extend(read.left_out)
+        result.note_unjudged(read, rules, report.authority)
         result.summary.add(report)
         result.as_of_dates.add(report.as_of)
         result.measures.add(item, report, selection.calendar)
@@ -216,6 +222,7 @@ def run_check(
     listed: ReportFilter | None = None,
     generated_at: dt.datetime | None = None,
     evaluator: Evaluator | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> BatchResult:
     """Check every case in ``paths``, writing each case's report as soon as it is done.
 
@@ -224,7 +231,9 @@ def run_check(
     written. ``read``: how to read tables (a column mapping, a sheet). ``listed`` chooses what the
     report lists (the summary still counts everything); ``generated_at`` goes into the report's
     provenance (the engine never reads the clock). ``evaluator``: the backend, already made (else
-    one is made from ``engine`` and ``jobs``, and closed at the end).
+    one is made from ``engine`` and ``jobs``, and closed at the end). ``pseudonymiser``: each case is
+    pseudonymised once read, and the report's inputs left out are withheld (``left_out`` in the
+    result keeps the messages, for the terminal).
 
     A path that gives no case at all (an empty folder, a header-only file, an empty census, only
     unreadable or skipped files) is an error, "no cases found in PATH", never an all-clear.
@@ -246,11 +255,18 @@ def run_check(
                 listed=listed,
                 generated_at=generated_at,
                 evaluator=evaluator,
+                pseudonymiser=pseudonymiser,
             )
         finally:
             close_evaluator(evaluator)
     options = CheckOptions(
-        as_of, default_as_of, authority, engine, read or ReadOptions(), listed or ReportFilter()
+        as_of,
+        default_as_of,
+        authority,
+        engine,
+        read or ReadOptions(),
+        listed or ReportFilter(),
+        pseudonymiser,
     )
     worklist: list[CaseReport] | None = [] if options.listed.worklist else None
     result = BatchResult()
@@ -297,18 +313,17 @@ def run_check(
             )
     result.summary.left_out = len(result.left_out)
     used = [p for p in rules.packs if p.id in result.packs]
-    writer.finish(
-        RunTotals(
-            result.summary,
-            tuple(result.packs.values()),
-            tuple(result.left_out),
-            tuple(result.notes),
-            result.measures.to_dict(),
-            Provenance.of(used, _run_as_of(as_of, result.as_of_dates), generated_at),
-            tuple(options.listed.describe()),
-            tuple(r for p in used for r in p.rules),
-        )
+    totals = RunTotals(
+        result.summary,
+        tuple(result.packs.values()),
+        tuple(result.left_out),
+        tuple(result.notes),
+        result.measures.to_dict(),
+        Provenance.of(used, _run_as_of(as_of, result.as_of_dates), generated_at),
+        tuple(options.listed.describe()),
+        tuple(r for p in used for r in p.rules),
     )
+    writer.finish(totals if pseudonymiser is None else pseudonymiser.totals(totals))
     return result
 
 

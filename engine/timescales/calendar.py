@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 import pendulum
 
 from . import england_wales_holidays
-from .errors import CalendarError, problem
+from .errors import CalendarError, problem, quoted
 
 Date = dt.date
 
@@ -79,7 +79,7 @@ def parse_iso_date(text: str) -> Date:
     Raises ``ValueError`` with a message fit for a user.
     """
     if not _ISO_DATE.fullmatch(text):
-        raise ValueError(f"expected a date written YYYY-MM-DD, got {text!r}")
+        raise ValueError(f"expected a date written YYYY-MM-DD, got {quoted(text)}")
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:

@@ -55,6 +55,21 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+#: How many characters of a rejected value a message quotes. Free text typed into a coded field
+#: may be a child's name or date of birth, and messages are copied to terminals, CI logs and the
+#: report's list of inputs left out: the file, line and field locate the value, so the message
+#: needs only its first characters and its length to be recognised there.
+QUOTED_CHARACTERS = 3
+
+
+def quoted(value: str, keep: int = QUOTED_CHARACTERS) -> str:
+    """A rejected value as a message shows it: in full if short, else its first ``keep``
+    characters and its length (``'Jan…' (21 characters)``)."""
+    if len(value) <= keep:
+        return repr(value)
+    return f"{value[:keep] + '…'!r} ({len(value)} characters)"
+
+
 class TimescalesError(Exception):
     """Base of every error the package raises about its input.
 

@@ -15,8 +15,10 @@
   and health assessments on time. A deadline counts once it is due (met, late or overdue), from
   the findings of the rules that own their requirement (a local rule restating a national one is
   not counted twice). They are given for the whole batch and per council (the case's authority),
-  team and worker (the columns carried from the trigger's row), where the input has them. Lists
-  of latest dates (Annex A) are left out: they show only what is overdue, never what was on time.
+  team and worker (the columns carried from the trigger's row), where the input has them.
+
+Lists of latest dates (Annex A) give no on-time measure (nor review conferences on time): they
+show only what is overdue at the list date, never what was on time.
 
 Durations count working days with the trigger's day as day 0 (a same-day conference is 0), in the
 England calendar of each case. Totals only: memory does not grow with the number of cases.
@@ -141,12 +143,13 @@ class Measures:
                     days = calendar.working_days_between(start.date, done.date)
                     self.assessment_bands[_band(days, ASSESSMENT_BANDS)] += 1
         self._add_icpcs(report, calendar)
+        if timeline.latest_only:
+            return  # a list of latest dates shows what is overdue, never what was on time
         for finding in report.findings:
             if finding.expects == "rcpc" and finding.status in (Status.MET, Status.LATE, Status.MISSING):
                 self.reviews_due += 1
                 self.reviews_on_time += finding.status is Status.MET
-        if not timeline.latest_only:
-            self._add_looked_after(timeline, report)
+        self._add_looked_after(timeline, report)
 
     def _add_looked_after(self, timeline: Timeline, report: CaseReport) -> None:
         for finding in report.findings:

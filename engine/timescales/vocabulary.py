@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem, RuleFileError, problem
+from .errors import Problem, RuleFileError, problem, quoted
 from .yamlsource import LMap, LSeq, read_yaml_file
 
 #: Fields every event may carry; they are not attributes.
@@ -33,6 +33,13 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
     return f"did you mean {close[0]!r}?" if close else None
 
 
+def rejected(value: str, hint: str | None) -> str:
+    """A rejected value in a message: in full when close to a known word (``hint``: a misspelt
+    code, which holds no personal data), else only its first characters (it may be free text, a
+    name or a date of birth, typed into a coded field)."""
+    return repr(value) if hint else quoted(value)
+
+
 @dataclass(frozen=True)
 class Attribute:
     name: str
@@ -45,12 +52,13 @@ class Attribute:
         if self.kind == "boolean":
             flag = parse_boolean(raw)
             if flag is None:
-                return None, f"expected true or false, got {raw!r}", None
+                return None, f"expected true or false, got {quoted(raw)}", None
             return ("true" if flag else "false"), None, None
         if self.kind == "choice":
             if raw not in self.values:
                 allowed = ", ".join(self.values)
-                return None, f"{raw!r} is not one of: {allowed}", did_you_mean(raw, self.values)
+                hint = did_you_mean(raw, self.values)
+                return None, f"{rejected(raw, hint)} is not one of: {allowed}", hint
             return raw, None, None
         return raw, None, None
 
@@ -75,7 +83,8 @@ class Vocabulary:
         """``(error, hint)`` if ``name`` is not an event type."""
         if name in self.types:
             return None, None
-        return f"unknown event type {name!r}", did_you_mean(name, list(self.types))
+        hint = did_you_mean(name, list(self.types))
+        return f"unknown event type {rejected(name, hint)}", hint
 
     def check_attribute(
         self, type_name: str, attr: str, raw: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import datetime as dt
 import re
 import sys
 import tempfile
@@ -21,7 +22,7 @@ from ..errors import TimelineError, problem
 from ..timeline import SourceNote, Timeline
 from ..vocabulary import Vocabulary
 from ..yamlsource import LMap, LSeq, read_yaml_file
-from . import ssda903
+from . import annex_a, ssda903
 from .csv_events import iter_csv_timelines
 from .dfe_api import is_dfe_payload, payload_timelines
 from .mapping import ColumnMap
@@ -42,10 +43,12 @@ Item = Timeline | TimelineError | SourceNote
 
 @dataclasses.dataclass(frozen=True)
 class ReadOptions:
-    """How to read tables: a column mapping (``--columns``) and the sheet of a workbook (``--sheet``)."""
+    """How to read tables: a column mapping (``--columns``), the sheet of a workbook (``--sheet``)
+    and the date lists of latest dates were extracted (``--as-of``: Annex A that does not say it)."""
 
     column_map: ColumnMap | None = None
     sheet: str | None = None
+    list_date: dt.date | None = None
 
 
 def iter_timelines(path: Path, vocabulary: Vocabulary, options: ReadOptions | None = None) -> Iterator[Item]:
@@ -72,8 +75,13 @@ def iter_timelines(path: Path, vocabulary: Vocabulary, options: ReadOptions | No
         returns = [c for c in files if c not in extract and not skip_reason(c) and ssda903.is_903_file(c)]
         if returns:
             yield from ssda903.iter_903_timelines(returns, vocabulary)
+        # Annex A lists given as CSV files are read together too (a child may be on both).
+        taken = {*extract, *returns}
+        lists = [c for c in files if c not in taken and not skip_reason(c) and _is_annex_a_csv(c)]
+        if lists:
+            yield from annex_a.iter_annex_a_csv(lists, options.list_date)
         for child in files:
-            if child in extract or child in returns:
+            if child in taken or child in lists:
                 continue
             if child.parent in extracts and child.name.lower().startswith("ssd_"):
                 unused = "an SSD table that holds no event timescales checks"
@@ -110,6 +118,10 @@ def skip_reason(path: Path) -> str | None:
     return None
 
 
+def _is_annex_a_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv" and annex_a.is_annex_a_csv(path)
+
+
 def is_our_report(path: Path) -> bool:
     try:
         with path.open("rb") as handle:
@@ -136,12 +148,16 @@ def _read_file(
             yield timeline_from_data(data, problems, file, vocabulary)
     elif suffix in (".csv", ".xml") and ssda903.is_903_file(path):
         yield from ssda903.iter_903_timelines([path], vocabulary)
+    elif suffix == ".csv" and annex_a.is_annex_a_csv(path):
+        yield from annex_a.iter_annex_a_csv([path], options.list_date, file)
     elif suffix == ".csv":
         yield from iter_csv_timelines(path, vocabulary, options.column_map, file)
     elif suffix == ".xlsx":
         from .xlsx_events import iter_xlsx_timelines
 
-        yield from iter_xlsx_timelines(path, vocabulary, options.column_map, options.sheet, file)
+        yield from iter_xlsx_timelines(
+            path, vocabulary, options.column_map, options.sheet, file, options.list_date
+        )
     elif suffix == ".xml":
         from .cin_census import iter_census_timelines
 

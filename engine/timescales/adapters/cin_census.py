@@ -49,7 +49,7 @@ from typing import Any
 from lxml import etree
 
 from ..calendar import parse_iso_date
-from ..errors import Problem, TimelineError, problem
+from ..errors import Problem, TimelineError, problem, quoted
 from ..timeline import Event, Timeline
 from ..vocabulary import Vocabulary, parse_boolean
 
@@ -172,8 +172,7 @@ def _refuse_dtd(path: Path) -> None:
             [
                 problem(
                     str(path),
-                    f"not a CIN census file: its root element is <{root.group(1)[:40]}>, "
-                    "not <Message>",
+                    f"not a CIN census file: its root element is <{root.group(1)[:40]}>, not <Message>",
                     line=prolog.count("\n") + 1,
                     code="E500",
                 )
@@ -187,10 +186,10 @@ def _refuse_collection(file: str, element: Any) -> None:
     name = _local(element.tag)
     text = (element.text or "").strip()
     if name == "Collection" and text != "CIN":
-        message = f"not a CIN census file: the header names the collection {_quoted(text)}, not CIN"
+        message = f"not a CIN census file: the header names the collection {quoted(text, 20)}, not CIN"
     elif name == "Year" and not (text.isdigit() and int(text) >= FIRST_YEAR):
         message = (
-            f"a census of collection year {_quoted(text)}: timescales reads CIN census files "
+            f"a census of collection year {quoted(text, 20)}: timescales reads CIN census files "
             f"from {FIRST_YEAR} onwards (the schemas it knows)"
         )
     else:
@@ -206,11 +205,6 @@ def _refuse_collection(file: str, element: Any) -> None:
             )
         ]
     )
-
-
-def _quoted(text: str) -> str:
-    """A value from the file in a message: quoted, and at most 40 characters of it."""
-    return repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text)} characters)"
 
 
 def _local(tag: Any) -> str:
@@ -398,7 +392,7 @@ class _ChildReader:
         text = (element.text or "").strip()
         value = parse_boolean(text)
         if value is None or text.lower() in ("yes", "no", "y", "n"):
-            self.report(element, field, f"expected true, false, 1 or 0, got {text!r}")
+            self.report(element, field, f"expected true, false, 1 or 0, got {quoted(text)}")
             return False
         return value
 

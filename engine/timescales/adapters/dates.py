@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..calendar import parse_iso_date
+from ..errors import quoted
 
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _ISO = re.compile(rf"(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})({_TIME})")
@@ -74,9 +75,9 @@ def read_date(text: str) -> DateReading:
         _four_digit_year(value, year)
         month = _MONTHS.get(month_name.lower())
         if month is None:
-            raise ValueError(f"{value!r}: {month_name!r} is not the name of a month")
+            raise ValueError(f"{quoted(value)}: not a date (no month is called {quoted(month_name)})")
         return DateReading(_checked(value, int(year), month, int(day)), bool(time))
-    raise ValueError(f"expected a date written {ACCEPTED}, got {value!r}")
+    raise ValueError(f"expected a date written {ACCEPTED}, got {quoted(value)}")
 
 
 def _four_digit_year(value: str, year: str) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..calendar import parse_iso_date
-from ..errors import Problem, problem
+from ..errors import Problem, problem, quoted
 from ..timeline import Event
 from ..vocabulary import EVENT_FIELDS, Vocabulary, parse_boolean
 
@@ -82,7 +82,7 @@ def build_event(raw: RawEvent, vocabulary: Vocabulary) -> tuple[Event | None, li
         if name == "estimated":
             flag = parse_boolean(value) if isinstance(value, str) else None
             if flag is None and value is not None:
-                report(name, f"expected true or false, got {value!r}", "E205")
+                report(name, f"expected true or false, got {quoted(str(value))}", "E205")
             estimated = bool(flag)
         elif name == "note":
             note = value if isinstance(value, str) else None

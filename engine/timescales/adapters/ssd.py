@@ -24,7 +24,22 @@ ssd_cp_reviews              cppr_cp_review_date -> rcpc, outcome continue / end 
                             cppr_cp_review_outcome_continue_cp; cppr_cp_review_due is the council's
 ssd_cp_visits               cppv_cp_visit_date -> visit (seen_alone)
 ssd_cin_visits              cinv_cin_visit_date -> visit (seen_alone)
+ssd_cla_episodes            clae_cla_episode_start_date -> looked_after_started when the start
+                            reason is S, placement_started when it is S, P, T, U or B (unless
+                            ssd_cla_placement is given); clae_cla_episode_ceased_date ->
+                            looked_after_ended unless the reason is X1 (the child stays looked
+                            after)
+ssd_cla_placement           clap_cla_placement_start_date -> placement_started
+ssd_cla_reviews             clar_cla_review_date -> cla_review (not one flagged cancelled);
+                            clar_cla_review_due_date is the council's due. The table names the
+                            period of care (clar_cla_id), not the person: ssd_cla_episodes'
+                            clae_cla_id says whose it is
+ssd_cla_visits              clav_cla_visit_date -> cla_visit (seen_alone)
+ssd_cla_health              clah_health_check_date -> health_assessment when the type is a
+                            health assessment (not a dental or surveillance check) and the status
+                            is completed or blank; under_five from ssd_person's pers_dob
 ssd_involvements            the team and worker of each involvement, over its dates
+ssd_person                  pers_dob (a looked-after child's age at each health assessment)
 ==========================  ==================================================================
 
 Every event carries ``team`` and ``worker``: those of its own row where the table records them,
@@ -54,6 +69,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from ..calendar import add_months
 from ..errors import Problem, TimelineError, problem
 from ..timeline import Event, SourceNote, Timeline
 from ..vocabulary import Vocabulary
@@ -82,6 +98,17 @@ class Dated:
     refers_to: str | None = None
     #: The row's field holding the council's own due date for the deadline this event meets.
     council_due: str | None = None
+    #: Where the event type depends on the row: the type (None: the row gives no event here),
+    #: or CodeError saying what is wrong with the row's code.
+    type_of: Callable[[dict[str, str]], str | None] | None = None
+    #: Every type ``type_of`` may give (default: ``type``), for the types an extract records.
+    types: tuple[str, ...] = ()
+    #: A table whose presence makes this field give no event (it is read from that table instead).
+    unless_table: str | None = None
+
+    @property
+    def gives(self) -> tuple[str, ...]:
+        return self.types or (self.type,)
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,9 @@ class Table:
     events: tuple[Dated, ...]
     team: str | None = None
     worker: str | None = None
+    #: A table naming no person: (its field naming a row of another table, that table, the field
+    #: there). The person is the one of that row (reviews name the period of care, not the child).
+    link: tuple[str, str, str] | None = None
 
 
 def _flag(value: str | None, yes: str, no: str) -> dict[str, str]:
@@ -123,6 +153,59 @@ def _icpc_type(row: dict[str, str]) -> str:
         if (row.get("icpc_icpc_transfer_in") or "").strip().lower() in YES
         else "icpc"
     )
+
+
+#: The 903 codes the SSD's episodes carry (as adapters/ssda903.py reads them): a reason for a new
+#: episode, S starting a period of care; a reason an episode ceased, X1 continuing it.
+_START_REASONS = frozenset({"S", "L", "P", "T", "U", "B"})
+_PLACEMENT_CHANGES = frozenset({"S", "P", "T", "U", "B"})
+_STILL_LOOKED_AFTER = "X1"
+
+
+class CodeError(ValueError):
+    """A row's code that decides its event is not one the SSD allows."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _start_reason(row: dict[str, str]) -> str:
+    code = (row.get("clae_cla_episode_start_reason") or "").strip().upper()
+    if code not in _START_REASONS:
+        raise CodeError(
+            "clae_cla_episode_start_reason",
+            f"{code!r} is not a reason for a new episode ({', '.join(sorted(_START_REASONS))})",
+        )
+    return code
+
+
+def _care_started(row: dict[str, str]) -> str | None:
+    return "looked_after_started" if _start_reason(row) == "S" else None
+
+
+def _placement_started(row: dict[str, str]) -> str | None:
+    return "placement_started" if _start_reason(row) in _PLACEMENT_CHANGES else None
+
+
+def _care_ended(row: dict[str, str]) -> str | None:
+    code = (row.get("clae_cla_episode_ceased_reason") or "").strip().upper()
+    if not code:
+        raise CodeError("clae_cla_episode_ceased_reason", "the episode has a ceased date but no reason")
+    return None if code == _STILL_LOOKED_AFTER else "looked_after_ended"
+
+
+def _review_held(row: dict[str, str]) -> str | None:
+    cancelled = (row.get("clar_cla_review_cancelled") or "").strip().lower() in YES
+    return None if cancelled else "cla_review"
+
+
+def _health_assessment(row: dict[str, str]) -> str | None:
+    kind = (row.get("clah_health_check_type") or "").strip().lower()
+    status = (row.get("clah_health_check_status") or "").strip().lower()
+    if "assessment" not in kind or "dental" in kind:
+        return None  # a dental or surveillance check is not the statutory health assessment
+    return "health_assessment" if status in ("", "completed", "complete") else None
 
 
 TABLES = (
@@ -178,6 +261,8 @@ TABLES = (
                 "",
                 lambda row: _flag(row.get("icpc_icpc_outcome_cp_flag"), "plan", "no_plan"),
                 council_due="icpc_icpc_target_date",
+                type_of=_icpc_type,
+                types=("icpc", "transfer_in_conference"),
             ),
         ),
         team="icpc_icpc_team",
@@ -222,8 +307,73 @@ TABLES = (
         "cinv",
         (Dated("cinv_cin_visit_date", "visit", "", _seen_alone("cinv_cin_visit_seen_alone")),),
     ),
+    Table(
+        "ssd_cla_episodes",
+        "clae_person_id",
+        "clae_cla_episode_id",
+        "clae",
+        (
+            Dated("clae_cla_episode_start_date", "looked_after_started", "-care", type_of=_care_started),
+            Dated(
+                "clae_cla_episode_start_date",
+                "placement_started",
+                "-placement",
+                type_of=_placement_started,
+                unless_table="ssd_cla_placement",
+            ),
+            Dated(
+                "clae_cla_episode_ceased_date",
+                "looked_after_ended",
+                "-end",
+                lambda row: (
+                    {"reason": row["clae_cla_episode_ceased_reason"]}
+                    if row.get("clae_cla_episode_ceased_reason")
+                    else {}
+                ),
+                type_of=_care_ended,
+            ),
+        ),
+    ),
+    Table(
+        "ssd_cla_placement",
+        "clap_person_id",
+        "clap_cla_placement_id",
+        "clap",
+        (Dated("clap_cla_placement_start_date", "placement_started", ""),),
+    ),
+    Table(
+        "ssd_cla_reviews",
+        "clar_cla_id",
+        "clar_cla_review_id",
+        "clar",
+        (
+            Dated(
+                "clar_cla_review_date",
+                "cla_review",
+                "",
+                council_due="clar_cla_review_due_date",
+                type_of=_review_held,
+            ),
+        ),
+        link=("clar_cla_id", "ssd_cla_episodes", "clae_cla_id"),
+    ),
+    Table(
+        "ssd_cla_visits",
+        "clav_person_id",
+        "clav_cla_visit_id",
+        "clav",
+        (Dated("clav_cla_visit_date", "cla_visit", "", _seen_alone("clav_cla_visit_seen_alone")),),
+    ),
+    Table(
+        "ssd_cla_health",
+        "clah_person_id",
+        "clah_health_check_id",
+        "clah",
+        (Dated("clah_health_check_date", "health_assessment", "", type_of=_health_assessment),),
+    ),
 )
 INVOLVEMENTS = "ssd_involvements"
+PERSONS = "ssd_person"
 _BY_NAME = {t.name: t for t in TABLES}
 #: Every field the adapter reads, per table (others are ignored: the SSD has many).
 _FIELDS = {
@@ -240,6 +390,14 @@ _FIELDS = {
                     "ssd_cp_reviews": ["cppr_cp_review_outcome_continue_cp"],
                     "ssd_cp_visits": ["cppv_cp_visit_seen_alone"],
                     "ssd_cin_visits": ["cinv_cin_visit_seen_alone"],
+                    "ssd_cla_episodes": [
+                        "clae_cla_episode_start_reason",
+                        "clae_cla_episode_ceased_reason",
+                        "clae_cla_id",
+                    ],
+                    "ssd_cla_reviews": ["clar_cla_review_cancelled"],
+                    "ssd_cla_visits": ["clav_cla_visit_seen_alone"],
+                    "ssd_cla_health": ["clah_health_check_type", "clah_health_check_status"],
                 }.get(t.name, [])
             )
         )
@@ -253,8 +411,9 @@ _FIELDS = {
         "invo_involvement_start_date",
         "invo_involvement_end_date",
     ),
+    PERSONS: ("pers_person_id", "pers_dob"),
 }
-_REQUIRED = {name: fields[:2] for name, fields in _FIELDS.items()}
+_REQUIRED = {name: fields[:2] for name, fields in _FIELDS.items()} | {PERSONS: ("pers_person_id",)}
 #: The tables of an extract that timescales reads.
 TABLES_READ = tuple(_FIELDS)
 
@@ -308,17 +467,16 @@ def iter_ssd_workbook(
 
 def _recorded_types(tables: Mapping[str, Any]) -> frozenset[str]:
     """The event types the tables given record completely."""
-    return frozenset(d.type for name in tables if name in _BY_NAME for d in _BY_NAME[name].events) | (
-        {"transfer_in_conference"} if "ssd_initial_cp_conference" in tables else set()
-    )
+    return frozenset(t for name in tables if name in _BY_NAME for d in _BY_NAME[name].events for t in d.gives)
 
 
 def _extract_timelines(
     source: str, tables: Mapping[str, tuple[Place, Iterator[_Row | SourceNote]]], vocabulary: Vocabulary
 ) -> Iterator[Timeline | TimelineError | SourceNote]:
     recorded = _recorded_types(tables)
+    present = frozenset(tables)
     places = {place.name: place for place, _ in tables.values()}
-    without_events = 0
+    without_events = no_birth_date = 0
     with tempfile.TemporaryDirectory(prefix="timescales-ssd-") as scratch:
         store = sqlite3.connect(Path(scratch) / "extract.sqlite")
         try:
@@ -329,28 +487,98 @@ def _extract_timelines(
                     yield from _load(store, name, place, rows, unlinked)
                 except TimelineError as error:
                     yield error
+            _link_persons(store, tables, unlinked)
             if unlinked:
-                yield TimelineError(unlinked)
+                yield TimelineError(_relocated(p, places) for p in unlinked)
             store.execute("CREATE INDEX by_person ON row (person, tab, line)")
             cursor = store.execute(
                 "SELECT person, tab, file, line, cells FROM row ORDER BY person, tab, line"
             )
             for person, person_rows in groupby(cursor, key=lambda r: r[0]):
                 try:
-                    timeline = _person_timeline(person, list(person_rows), source, recorded, vocabulary)
+                    timeline = _person_timeline(
+                        person, list(person_rows), source, recorded, present, vocabulary
+                    )
                 except TimelineError as error:
                     yield TimelineError(_relocated(p, places) for p in error.problems)
                     continue
                 if timeline is None:
                     without_events += 1
-                else:
-                    yield timeline
+                    continue
+                no_birth_date += sum(
+                    1
+                    for e in timeline.events
+                    if e.type == "health_assessment" and "under_five" not in e.attributes
+                )
+                yield timeline
         finally:
             store.close()
     yield SourceNote(source, f"read as an SSD extract: {', '.join(tables)}.")
     if without_events:
         yield SourceNote(
-            source, f"{without_events} person(s) with involvements but no dated event were not checked."
+            source,
+            f"{without_events} person(s) with no dated event (only a person record or involvements) "
+            "were not checked.",
+        )
+    if no_birth_date:
+        yield SourceNote(
+            source,
+            f"{no_birth_date} health assessment(s) of children with no pers_dob in ssd_person: the next "
+            "one's interval (6 months under 5, 12 from 5) cannot be chosen, so it is not checked.",
+        )
+
+
+#: Marks a stored row whose person is not known yet: it names a row of another table (Table.link).
+#: (A control character no id holds; not NUL, at which SQLite's substr() stops.)
+_LINK = "\x1f"
+
+
+def _link_persons(
+    store: sqlite3.Connection, tables: Mapping[str, tuple[Place, object]], unlinked: list[Problem]
+) -> None:
+    """Give the rows of tables naming no person (reviews name the period of care) the person of the
+    row they name; a row naming nothing known is reported alone."""
+    for table in TABLES:
+        if table.link is None or table.name not in tables:
+            continue
+        own, other, key = table.link
+        if other not in tables:
+            place = tables[table.name][0]
+            unlinked.append(
+                problem(
+                    place.name,
+                    f"{table.name} names the period of care ({own}), not the child: give {other} "
+                    f"too (its {key} says whose it is)",
+                    code="E231",
+                )
+            )
+            store.execute("DELETE FROM row WHERE tab = ?", (table.name,))
+            continue
+        store.execute("CREATE TABLE IF NOT EXISTS link (key TEXT PRIMARY KEY, person TEXT)")
+        store.execute("DELETE FROM link")
+        store.execute(
+            "INSERT OR IGNORE INTO link SELECT json_extract(cells, ?), person FROM row "
+            "WHERE tab = ? AND json_extract(cells, ?) IS NOT NULL",
+            (f"$.{key}", other, f"$.{key}"),
+        )
+        orphans = "tab = ? AND substr(person, 2) NOT IN (SELECT key FROM link)"
+        for file, line, value in store.execute(
+            f"SELECT file, line, substr(person, 2) FROM row WHERE {orphans}", (table.name,)
+        ).fetchall():
+            unlinked.append(
+                problem(
+                    file,
+                    f"{own} {value!r} names no period of care in {other} ({key})",
+                    line=line,
+                    field=own,
+                    code="E211",
+                )
+            )
+        store.execute(f"DELETE FROM row WHERE {orphans}", (table.name,))
+        store.execute(
+            "UPDATE row SET person = (SELECT person FROM link WHERE key = substr(row.person, 2)) "
+            "WHERE tab = ?",
+            (table.name,),
         )
 
 
@@ -394,6 +622,8 @@ def _load(
     index: dict[str, int] = {}
     batch: list[tuple[str, str, str, int, str]] = []
     person_field = _FIELDS[name][0]
+    link = _BY_NAME[name].link if name in _BY_NAME else None
+    owner = "period of care" if link else "person"
     for item in rows:
         if isinstance(item, SourceNote):
             yield item
@@ -424,12 +654,12 @@ def _load(
                 place.problem(
                     line,
                     index.get(person_field),
-                    f"no {person_field}: the row belongs to no person",
+                    f"no {person_field}: the row belongs to no {owner}",
                     code="E201",
                 )
             )
             continue
-        batch.append((person, name, place.name, line, json.dumps(values)))
+        batch.append((_LINK + person if link else person, name, place.name, line, json.dumps(values)))
         if len(batch) >= 5000:
             store.executemany("INSERT INTO row VALUES (?, ?, ?, ?, ?)", batch)
             batch.clear()
@@ -462,14 +692,17 @@ def _person_timeline(
     rows: list[tuple[str, str, str, int, str]],
     source: str,
     recorded: frozenset[str],
+    present: frozenset[str],
     vocabulary: Vocabulary,
 ) -> Timeline | None:
-    """The person's timeline (None: no dated event to check, only involvements)."""
+    """The person's timeline (None: no dated event to check, only a person record or involvements).
+    ``present``: the tables of the extract."""
     problems: list[Problem] = []
     events: list[Event] = []
     council_dues: dict[str, dt.date] = {}
     involvements: list[_Involvement] = []
     ids: dict[str, tuple[str, int]] = {}
+    born: dt.date | None = None
 
     def date_of(values: dict[str, str], field: str, file: str, line: int) -> dt.date | None:
         text = values.get(field)
@@ -491,6 +724,9 @@ def _person_timeline(
             )
             continue
         values: dict[str, str] = json.loads(cells)
+        if name == PERSONS:
+            born = date_of(values, "pers_dob", file, line)
+            continue
         if name == INVOLVEMENTS:
             start = date_of(values, "invo_involvement_start_date", file, line)
             if start is not None:
@@ -508,9 +744,19 @@ def _person_timeline(
         own = {
             k: values[f] for k, f in (("team", table.team), ("worker", table.worker)) if f and values.get(f)
         }
+        days = {f: date_of(values, f, file, line) for f in dict.fromkeys(d.field for d in table.events)}
         for dated in table.events:
-            day = date_of(values, dated.field, file, line)
-            if day is None:
+            day = days[dated.field]
+            if day is None or (dated.unless_table and dated.unless_table in present):
+                continue
+            try:
+                event_type = dated.type_of(values) if dated.type_of else dated.type
+            except CodeError as exc:
+                found = problem(file, str(exc), line=line, field=exc.field, code="E206")
+                if found not in problems:  # one code may decide two events of the row
+                    problems.append(found)
+                continue
+            if event_type is None:
                 continue
             event_id = f"{table.prefix}-{row_id}{dated.suffix}"
             if event_id in ids:
@@ -526,15 +772,8 @@ def _person_timeline(
                 )
                 continue
             ids[event_id] = (file, line)
-            event_type = _icpc_type(values) if dated.type == "icpc" else dated.type
             refers = f"{table.prefix}-{row_id}{dated.refers_to}" if dated.refers_to else None
-            if (
-                refers
-                and date_of(
-                    values, next(d.field for d in table.events if d.suffix == dated.refers_to), file, line
-                )
-                is None
-            ):
+            if refers and days[next(d.field for d in table.events if d.suffix == dated.refers_to)] is None:
                 refers = None
             events.append(
                 Event(
@@ -552,7 +791,7 @@ def _person_timeline(
                 due = date_of(values, dated.council_due, file, line)
                 if due is not None:
                     council_dues[event_id] = due
-    events = [_with_involvement(e, involvements) for e in events]
+    events = [_with_age(_with_involvement(e, involvements), born) for e in events]
     problems.extend(check_case_links(events, (person,), vocabulary, source, lambda e: ""))
     if problems:
         raise TimelineError(problems)
@@ -566,6 +805,15 @@ def _person_timeline(
         recorded_types=recorded,
         council_dues=council_dues,
     )
+
+
+def _with_age(event: Event, born: dt.date | None) -> Event:
+    """A health assessment says whether the child was under 5 that day (the next one's interval);
+    unknown without a date of birth. A 29 February birthday falls on 28 February."""
+    if event.type != "health_assessment" or born is None:
+        return event
+    under_five = event.date < add_months(born, 60)
+    return dataclasses.replace(event, attributes={**event.attributes, "under_five": str(under_five).lower()})
 
 
 def _with_involvement(event: Event, involvements: list[_Involvement]) -> Event:
@@ -612,5 +860,5 @@ def ssd_person_timeline(
             values = {f: by_key[header_key(f)] for f in _FIELDS[name] if by_key.get(header_key(f))}
             rows.append((person, name, f"{file} {name}", line, json.dumps(values)))
     rows.sort(key=lambda r: (r[1], r[3]))
-    recorded = _recorded_types(dict.fromkeys(extract_tables) if extract_tables is not None else tables)
-    return _person_timeline(person, rows, file, recorded, vocabulary)
+    present = frozenset(extract_tables if extract_tables is not None else tables)
+    return _person_timeline(person, rows, file, _recorded_types(dict.fromkeys(present)), present, vocabulary)

@@ -47,7 +47,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import Problem, TimelineError, problem
+from ..errors import Problem, TimelineError, problem, quoted
 from ..timeline import Event, SourceNote, Timeline
 from ..vocabulary import Vocabulary
 from .csv_events import decode, sniff_delimiter
@@ -370,7 +370,7 @@ def _take(
                 data.years.add(int(year))
             else:
                 child.problems.append(
-                    problem(file, f"YEAR {year!r} is not a year", line=line, field="YEAR", code="E230")
+                    problem(file, f"YEAR {quoted(year)} is not a year", line=line, field="YEAR", code="E230")
                 )
         if table == "Episodes":
             _take_episode(
@@ -397,7 +397,7 @@ def _take_episode(child: _Child, data: _Return, cells: dict[str, _Cell]) -> None
         _report(
             child,
             cells["RNE"],
-            f"RNE {rne!r} is not a reason for a new episode ({', '.join(sorted(RNE_CODES))})",
+            f"RNE {quoted(rne)} is not a reason for a new episode ({', '.join(sorted(RNE_CODES))})",
         )
         return
     rec = cells["REC"].text.upper()

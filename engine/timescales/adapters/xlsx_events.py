@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import python_calamine
 from ..errors import TimelineError, problem
 from ..timeline import SourceNote, Timeline
 from ..vocabulary import Vocabulary, did_you_mean
+from . import annex_a
 from .mapping import ColumnMap
 from .ssd import iter_ssd_workbook, ssd_sheets
 from .tabular import Place, Row, table_timelines
@@ -32,11 +34,15 @@ def iter_xlsx_timelines(
     column_map: ColumnMap | None = None,
     sheet: str | None = None,
     name: str | None = None,
+    list_date: dt.date | None = None,
 ) -> Iterator[Timeline | TimelineError | SourceNote]:
-    """Each case of the sheet, or the error that leaves it out, then notes on the sheet."""
+    """Each case of the sheet, or the error that leaves it out, then notes on the sheet.
+
+    A workbook whose sheets are SSD tables, or Ofsted's Annex A lists (judged at ``list_date``
+    unless the workbook gives its own), is read as such."""
     file = name or str(path)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = _Book(python_calamine.CalamineWorkbook.from_path(str(path)))
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         raise TimelineError(
             [problem(file, f"not a readable .xlsx workbook ({_plain(exc)})", code="E230")]
@@ -59,6 +65,9 @@ def iter_xlsx_timelines(
         if extract and sheet is None:
             yield from iter_ssd_workbook(path, book, extract, file, vocabulary)
             return
+        if annex_a.is_annex_a_workbook((n, _top_rows(book, n)) for n in names if sheet in (None, n)):
+            yield from annex_a.iter_annex_a_workbook(book, file, list_date, sheet)
+            return
         if sheet is None:
             if not names:
                 raise TimelineError([problem(file, "the workbook has no sheets", code="E230")])
@@ -66,6 +75,30 @@ def iter_xlsx_timelines(
         yield from _sheet_timelines(book, file, sheet, vocabulary, column_map)
     finally:
         book.close()
+
+
+class _Book:
+    """A workbook whose sheets are each loaded once: telling an Annex A from an event log reads the
+    first rows of its sheets, and the sheet read next is not loaded again."""
+
+    def __init__(self, book: Any) -> None:
+        self._book = book
+        self.sheet_names: list[str] = list(book.sheet_names)
+        self._loaded: dict[str, Any] = {}
+
+    def get_sheet_by_name(self, name: str) -> Any:
+        if name not in self._loaded:
+            self._loaded[name] = self._book.get_sheet_by_name(name)
+        return self._loaded[name]
+
+    def close(self) -> None:
+        self._loaded.clear()
+        self._book.close()
+
+
+def _top_rows(book: Any, sheet: str) -> list[list[str]]:
+    """The first rows of a sheet (where a list's header is), as text."""
+    return [list(row.cells) for row in islice(sheet_rows(book, sheet), annex_a.HEADER_SEARCH)]
 
 
 def sheet_rows(book: Any, sheet: str) -> Iterator[Row]:

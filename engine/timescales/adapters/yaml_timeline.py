@@ -9,7 +9,7 @@ from typing import Any
 from ..calendar import NATIONS, parse_iso_date
 from ..errors import Problem, TimelineError, problem
 from ..timeline import Event, Timeline
-from ..vocabulary import Vocabulary, did_you_mean
+from ..vocabulary import Vocabulary, did_you_mean, rejected
 from ..yamlsource import LMap, LSeq, read_yaml_file
 from .events import RawEvent, build_event, check_case_links, duplicate_ids
 
@@ -64,7 +64,8 @@ def timeline_from_data(data: Any, problems: list[Problem], file: str, vocabulary
         report("nation", f"`nation` must be one of {', '.join(NATIONS)}", "E222")
         nation = "england"
     elif nation not in NATIONS:
-        report("nation", f"unknown nation {nation!r}", "E222", did_you_mean(nation, list(NATIONS)))
+        hint = did_you_mean(nation, list(NATIONS))
+        report("nation", f"unknown nation {rejected(nation, hint)}", "E222", hint)
     as_of = None
     if isinstance(data.get("as_of"), str):
         try:

@@ -16,6 +16,7 @@ from ..errors import TimescalesError
 from ..evaluation import ENGINES, close_evaluator, get_evaluator, prepare_evaluator
 from ..findings import Status
 from ..outputs import make_writer
+from ..pseudonyms import KEY_VARIABLE, Pseudonymiser, PseudonymKeyError, read_key
 from ..rules.periods import parse_period
 from ..selection import ReportFilter, Worklist, parse_statuses
 from .common import authority_option, fail, load_rule_dirs, parse_as_of, progress_bar, rules_option
@@ -119,6 +120,19 @@ from .output import BINARY_FORMATS, OutputError, choose_format, refuse_input_as_
     help="Worker processes for a census file (and durable_rules workers). Default: one per core for "
     "large census files.",
 )
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help=f"Replace case and child ids, carried columns (worker, team) and file names in the report with "
+    f"keyed hashes, for sharing outside the council; the key comes from {KEY_VARIABLE} or "
+    "--pseudonym-key-file. See docs/formats.md.",
+)
+@click.option(
+    "--pseudonym-key-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="The secret key for --pseudonymise (instead of the environment variable).",
+)
 def check(
     paths: tuple[Path, ...],
     rule_dirs: tuple[Path, ...],
@@ -141,6 +155,8 @@ def check(
     columns_file: Path | None,
     sheet: str | None,
     jobs: int | None,
+    pseudonymise: bool,
+    pseudonym_key_file: Path | None,
 ) -> None:
     """Check case timelines (YAML, JSON, CSV event logs, .xlsx workbooks, CIN census XML, or folders
     of them; `-` reads standard input).
@@ -156,12 +172,21 @@ def check(
     except OutputError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    pseudonymiser = None
+    if pseudonymise or pseudonym_key_file is not None:
+        try:
+            pseudonymiser = Pseudonymiser(read_key(pseudonym_key_file))
+        except PseudonymKeyError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+    # Filters name real ids and names; the cases they are matched against carry pseudonyms.
+    named = pseudonymiser.pseudonym if pseudonymiser is not None else str
     listed = ReportFilter(
         statuses=parse_statuses(statuses),
         rules=rule_patterns,
-        children=frozenset(children),
-        cases=frozenset(cases),
-        attributes={k: frozenset(v) for k, v in (("team", teams), ("worker", workers)) if v},
+        children=frozenset(map(named, children)),
+        cases=frozenset(map(named, cases)),
+        attributes={k: frozenset(map(named, v)) for k, v in (("team", teams), ("worker", workers)) if v},
         breaches_only=breaches_only,
         summary_only=summary_only,
         worklist=_worklist(due_within),
@@ -205,10 +230,11 @@ def check(
                     engine=engine,
                     jobs=jobs,
                     progress=advance,
-                    read=ReadOptions(column_map, sheet),
+                    read=ReadOptions(column_map, sheet, as_of),
                     listed=listed,
                     generated_at=generated_at,
                     evaluator=evaluator,
+                    pseudonymiser=pseudonymiser,
                 )
     except OutputError as error:
         click.echo(f"error: {error}", err=True)
