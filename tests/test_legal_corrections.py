@@ -235,3 +235,83 @@ def test_the_icpc_measure_counts_from_the_discussion_the_rule_times_it_from(tmp_
     assert (icpc["conferences"], icpc["within"], icpc["enquiries_without_conference"]) == (1, 0, 1)
     text = subprocess.run([str(command), "check", str(case)], capture_output=True, text=True, check=False)
     assert "Section 47 enquiries without a conference: 1" in text.stdout
+
+
+# -- a local rule restating a national one is one requirement, not two ------------------------------
+
+
+def test_liverpools_icpc_rule_and_the_national_one_count_as_one_requirement() -> None:
+    # Strategy discussion Mon 6 Nov 2023: 15 working days end Mon 27 Nov; the conference Wed 29 Nov
+    # is late under both Working Together and Liverpool's "15 days" (either reading).
+    events = [
+        {"id": "sd", "type": "strategy_discussion", "date": "2023-11-06", "section47": "true"},
+        {"id": "c", "type": "icpc", "date": "2023-11-29", "outcome": "plan"},
+        {"id": "r", "type": "report_shared", "date": "2023-11-20", "for": "c"},
+    ]
+    report = timescales.check(_timeline(events, authority="liverpool"), SHIPPED, as_of=dt.date(2023, 12, 1))
+    late = [f for f in report.findings if f.expects == "icpc" and f.status is Status.LATE]
+    assert {f.rule for f in late} == {"england.icpc-within-15-working-days", "liverpool.icpc-within-15-days"}
+    assert {f.requirement for f in late} == {"england.icpc-within-15-working-days"}
+    headline = report.summary().to_dict()
+    assert (headline["requirements_breached"], headline["late_events"]) == (1, 1)
+
+
+# -- 6. complaints: the procedure decides the timescale; unrecorded, each is judged, uncertain ------
+
+
+def test_a_complaint_with_no_procedure_is_judged_under_each_procedure_and_says_so() -> None:
+    events = [{"id": "c", "type": "complaint_received", "date": "2023-12-11", "stage": "1"}]
+    report = timescales.check(_timeline(events, authority="liverpool"), SHIPPED, as_of=dt.date(2024, 3, 1))
+    statutory = _only(report, "england.complaint-stage-1-within-10-working-days")
+    corporate = _only(report, "liverpool.corporate-complaint-stage-1-within-10-working-days")
+    for finding, procedure in ((statutory, "statutory"), (corporate, "corporate")):
+        assert finding.uncertain
+        (why,) = finding.uncertain_because
+        assert "does not record its procedure" in why and f"only if it was {procedure}" in why
+
+
+@pytest.mark.parametrize("procedure", ["statutory", "corporate"])
+def test_a_recorded_procedure_is_judged_by_its_own_timescale_only(procedure: str) -> None:
+    events = [
+        {"id": "c", "type": "complaint_received", "date": "2023-12-11", "stage": "1", "procedure": procedure}
+    ]
+    report = timescales.check(_timeline(events, authority="liverpool"), SHIPPED, as_of=dt.date(2024, 3, 1))
+    (finding,) = [f for f in report.findings if f.expects == "complaint_response"]
+    assert finding.rule.startswith("england." if procedure == "statutory" else "liverpool.")
+    assert not finding.uncertain
+
+
+def test_a_section_47_complaint_with_no_procedure_is_outside_the_statutory_procedure() -> None:
+    # SI 2006/1738 reg 3(2) lists the Part 4 and 5 functions the procedure covers; s.47 is not one.
+    events = [
+        {"id": "c", "type": "complaint_received", "date": "2023-12-11", "stage": "2", "section47": "true"}
+    ]
+    report = timescales.check(_timeline(events, authority="liverpool"), SHIPPED, as_of=dt.date(2024, 6, 1))
+    rules = {f.rule for f in report.findings}
+    assert "england.complaint-stage-2-within-25-working-days" not in rules
+    assert "liverpool.corporate-complaint-stage-2-within-20-working-days" in rules
+
+
+def test_unrecorded_takes_only_true_and_a_known_attribute(tmp_path: Path) -> None:
+    pack = tmp_path / "oddshire"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("pack: oddshire\ntitle: O\n", encoding="utf-8")
+    (pack / "rules.yaml").write_text(
+        "rules:\n"
+        "  - id: oddshire.a\n    title: A\n"
+        "    trigger: {type: complaint_received, where: {procedure: {unrecorded: false}}}\n"
+        "    expects: {type: complaint_response}\n    within: 10 working days\n"
+        "    versions:\n      - in_force: {from: 2020-01-01}\n"
+        "        source: {document: O, section: '1', evidence: seed}\n"
+        "  - id: oddshire.b\n    title: B\n"
+        "    trigger: {type: complaint_received, where: {colour: {unrecorded: true}}}\n"
+        "    expects: {type: complaint_response}\n    within: 10 working days\n"
+        "    versions:\n      - in_force: {from: 2020-01-01}\n"
+        "        source: {document: O, section: '1', evidence: seed}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(timescales.RuleFileError) as raised:
+        timescales.load_rules(tmp_path)
+    found = {(p.line, p.field, p.code) for p in raised.value.problems}
+    assert (4, "rules[0].trigger.where.procedure", "E303") in found
+    assert (12, "rules[1].trigger.where.colour", "E332") in found

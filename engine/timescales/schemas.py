@@ -60,7 +60,13 @@ def _pattern_for(vocabulary: Vocabulary, allow_for: bool) -> dict[str, Any]:
                 "additionalProperties": False,
                 "properties": {"not": {"anyOf": one_or_more}},
             }
-            where[a] = {"anyOf": [*one_or_more, negated]}
+            unrecorded = {
+                "type": "object",
+                "required": ["unrecorded"],
+                "additionalProperties": False,
+                "properties": {"unrecorded": {"const": True}},
+            }
+            where[a] = {"anyOf": [*one_or_more, negated, unrecorded]}
         properties: dict[str, Any] = {
             "type": {"const": name},
             "where": {"type": "object", "properties": where, "additionalProperties": False},

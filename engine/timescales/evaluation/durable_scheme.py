@@ -61,7 +61,8 @@ _KNOWN_FIELDS: dict[type, frozenset[str]] = {
         # Which days a rule is in force, and why not before: decided in Python (version_on).
         | {"start_known", "earlier", "quote"}
     ),
-    EventPattern: frozenset({"type", "where", "for_trigger", "where_not"}),
+    # `unrecorded` is matched in Python (EventPattern.matches), as every pattern is.
+    EventPattern: frozenset({"type", "where", "for_trigger", "where_not", "unrecorded"}),
     Extension: frozenset({"by", "to"}),
     # Which interval follows which (next, later): computed by the walk in Python, as in native.
     Repeat: frozenset({"every", "stops_when", "next", "later"}),

@@ -223,6 +223,15 @@ class Judge:
                     uncertain.append(
                         f"the date of the {self.label(event.type)} ({event.id}, {role}) is estimated"
                     )
+        for attribute in rule.unrecorded_on(ob.trigger):
+            # SI 2006/1738 reg 3: child protection matters fall outside the statutory complaints
+            # procedure, so a complaint's procedure decides which timescales apply. Unrecorded, the
+            # complaint is judged under each procedure that could apply, and each finding says so.
+            uncertain.append(
+                f"the {self.label(ob.trigger.type)} ({ob.trigger.id}, trigger) does not record its "
+                f"{attribute.replace('_', ' ')}: this timescale applies only if it was "
+                f"{self._allowed_text(rule, attribute)}; record it to settle which timescale applies"
+            )
         if len(statuses) > 1 and len({s for _, _, s in statuses}) > 1:
             uncertain.append(_readings_disagree(period, before, statuses))
         if ob.later_triggers:
@@ -263,6 +272,15 @@ class Judge:
             (),
             rule.requirement,
         )
+
+    @staticmethod
+    def _allowed_text(rule: Rule, attribute: str) -> str:
+        """What the rule's recorded-value trigger allows for ``attribute`` ("statutory")."""
+        allowed = sorted({v for p in rule.triggers for v in p.where.get(attribute, ())})
+        refused = sorted({v for p in rule.triggers for v in p.where_not.get(attribute, ())})
+        if allowed:
+            return " or ".join(allowed)
+        return "not " + " or ".join(refused) if refused else "recorded"
 
     def _restarts(
         self, ob: Obligation, period: Period, reading: Reading, status: Status, calendar: WorkingCalendar

@@ -148,7 +148,14 @@ def read_rule_folders(*paths: str | Path) -> RuleFolders:
     if not packs and not declared and not problems:
         problems.append(problem(str(roots[0]), "no rule packs found (no pack.yaml below it)", code="E300"))
     extended = _extended_from_shipped(roots, packs, vocabulary, problems, declared)
-    problems.extend(_check_across_packs(packs + list(extended), declared, _shipped_pack_ids()))
+    # A file that could not be read may hold the rule a `replaces:` or `restates:` names: say only
+    # that the file is unreadable, not that the rule is missing.
+    some_unreadable = any(p.code in UNREADABLE_CODES for p in problems[first:])
+    problems.extend(
+        p
+        for p in _check_across_packs(packs + list(extended), declared, _shipped_pack_ids())
+        if not (some_unreadable and p.code == "E343")
+    )
     every = sorted([*packs, *extended], key=lambda p: (p.authority is not None, p.id))
     ruleset = RuleSet(
         tuple(every), vocabulary, tuple(str(r) for r in roots), extended=frozenset(p.id for p in extended)
@@ -845,8 +852,11 @@ def _pattern(
         check.add(value, "type", f"{here}.type", error, "E330", hint)
         return None
     negated: dict[str, frozenset[str]] = {}
+    unrecorded: set[str] = set()
     where = (
-        _where(value, "where", f"{here}.", event_type, vocabulary, check, negated=negated)
+        _where(
+            value, "where", f"{here}.", event_type, vocabulary, check, negated=negated, unrecorded=unrecorded
+        )
         if "where" in value
         else MappingProxyType({})
     )
@@ -858,7 +868,7 @@ def _pattern(
             )
         else:
             for_trigger = True
-    return EventPattern(event_type, where, for_trigger, MappingProxyType(negated))
+    return EventPattern(event_type, where, for_trigger, MappingProxyType(negated), frozenset(unrecorded))
 
 
 def _where(
@@ -870,9 +880,11 @@ def _where(
     check: Checker,
     *,
     negated: dict[str, frozenset[str]] | None = None,
+    unrecorded: set[str] | None = None,
 ) -> MappingProxyType[str, frozenset[str]]:
-    """Attribute conditions: `{outcome: plan}`, `{response: [nfa, early_help]}`, or
-    `{procedure: {not: corporate}}` (collected into ``negated`` when the caller allows it)."""
+    """Attribute conditions: `{outcome: plan}`, `{response: [nfa, early_help]}`,
+    `{procedure: {not: corporate}}` (collected into ``negated``) or `{procedure: {unrecorded: true}}`
+    (collected into ``unrecorded``), the last two where the caller allows them."""
     value = data.get(key)
     if not isinstance(value, LMap):
         check.add(data, key, f"{path}{key}", "expected attribute conditions such as {outcome: plan}", "E303")
@@ -882,8 +894,23 @@ def _where(
         here = f"{path}{key}.{attribute}"
         refuse = False
         if isinstance(raw, LMap):
+            if set(raw) == {"unrecorded"} and unrecorded is not None:
+                if str(raw["unrecorded"]).lower() != "true":
+                    check.add(value, attribute, here, "write {unrecorded: true}", "E303")
+                elif attribute not in vocabulary.types[event_type].attributes:
+                    _, error, hint = vocabulary.check_attribute(event_type, attribute, "")
+                    check.add(value, attribute, here, error or attribute, "E332", hint)
+                else:
+                    unrecorded.add(attribute)
+                continue
             if set(raw) != {"not"} or negated is None:
-                check.add(value, attribute, here, "the only condition form is {not: value}", "E303")
+                check.add(
+                    value,
+                    attribute,
+                    here,
+                    "the condition forms are {not: value} and {unrecorded: true}",
+                    "E303",
+                )
                 continue
             refuse, raw = True, raw["not"]
         raws = list(raw) if isinstance(raw, LSeq) else [raw]

@@ -36,6 +36,9 @@ class EventPattern:
     for_trigger: bool = False
     #: Attribute values the event must *not* have (an absent attribute passes): `{not: corporate}`.
     where_not: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    #: Attributes the event must *not* record (`{unrecorded: true}`): a complaint whose procedure is
+    #: not recorded. A finding whose trigger matched only so is uncertain (the judge says why).
+    unrecorded: frozenset[str] = frozenset()
 
     def matches(self, event: Event, trigger: Event | None = None) -> bool:
         if not self.matches_unlinked(event):
@@ -52,11 +55,12 @@ class EventPattern:
         for attribute, refused in self.where_not.items():
             if event.attributes.get(attribute) in refused:
                 return False
-        return True
+        return not any(attribute in event.attributes for attribute in self.unrecorded)
 
     def describe(self) -> str:
         conditions = [f"{k} = {' or '.join(sorted(v))}" for k, v in self.where.items()]
         conditions += [f"{k} not {' or '.join(sorted(v))}" for k, v in self.where_not.items()]
+        conditions += [f"{k} not recorded" for k in sorted(self.unrecorded)]
         if self.for_trigger:
             conditions.append("for the trigger")
         return self.type + (f" ({', '.join(conditions)})" if conditions else "")
@@ -207,6 +211,20 @@ class Rule:
         if len(triggers) == 1:  # the common case, on the hot path
             return triggers[0].matches(event)
         return any(pattern.matches(event) for pattern in triggers)
+
+    def unrecorded_on(self, trigger: Event) -> tuple[str, ...]:
+        """The attributes whose absence alone made ``trigger`` start this rule's clock (a complaint
+        whose procedure is not recorded): empty when a pattern matched on what the event records."""
+        if not self._triggers_on_unrecorded:
+            return ()
+        matched = [p for p in self.triggers if p.matches(trigger)]
+        if not matched or any(not p.unrecorded for p in matched):
+            return ()
+        return tuple(sorted(matched[0].unrecorded))
+
+    @cached_property
+    def _triggers_on_unrecorded(self) -> bool:
+        return any(p.unrecorded for p in self.triggers)
 
     @cached_property
     def trigger_types(self) -> frozenset[str]:
