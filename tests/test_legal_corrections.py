@@ -27,6 +27,17 @@ def _timeline(events: list[dict[str, object]], **extra: object) -> timescales.Ti
     return timescales.load_timeline({"case": "T", "events": events, **extra})
 
 
+def _refused(tmp_path: Path, pack_id: str, rules_text: str) -> list[timescales.Problem]:
+    """The problems loading a one-file pack ``pack_id`` with ``rules_text`` reports."""
+    pack = tmp_path / pack_id
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(f"pack: {pack_id}\ntitle: {pack_id}\n", encoding="utf-8")
+    (pack / "rules.yaml").write_text(rules_text, encoding="utf-8")
+    with pytest.raises(timescales.RuleFileError) as raised:
+        timescales.load_rules(tmp_path)
+    return list(raised.value.problems)
+
+
 def _only(report: timescales.Report, rule: str) -> timescales.Finding:
     (finding,) = [f for f in report.findings if f.rule == rule]
     return finding
@@ -174,10 +185,9 @@ def test_twelve_months_beginning_with_a_day_end_the_day_before_its_anniversary()
 def test_a_beginning_with_period_is_refused_for_at_least_before_and_clear_days_for_within(
     tmp_path: Path,
 ) -> None:
-    pack = tmp_path / "wrongshire"
-    pack.mkdir()
-    (pack / "pack.yaml").write_text("pack: wrongshire\ntitle: W\n", encoding="utf-8")
-    (pack / "rules.yaml").write_text(
+    problems = _refused(
+        tmp_path,
+        "wrongshire",
         "rules:\n"
         "  - id: wrongshire.report\n    title: R\n    trigger: {type: icpc}\n"
         "    expects: {type: report_shared, for: trigger}\n"
@@ -188,11 +198,8 @@ def test_a_beginning_with_period_is_refused_for_at_least_before_and_clear_days_f
         "    expects: {type: visit}\n    within: 10 clear working days\n"
         "    versions:\n      - in_force: {from: 2020-01-01}\n"
         "        source: {document: W, section: '1', evidence: seed}\n",
-        encoding="utf-8",
     )
-    with pytest.raises(timescales.RuleFileError) as raised:
-        timescales.load_rules(tmp_path)
-    found = {(p.line, p.column, p.field) for p in raised.value.problems if p.code == "E305"}
+    found = {(p.line, p.column, p.field) for p in problems if p.code == "E305"}
     assert found == {(6, 22, "rules[0].at_least_before"), (14, 13, "rules[1].within")}
 
 
@@ -295,10 +302,9 @@ def test_a_section_47_complaint_with_no_procedure_is_outside_the_statutory_proce
 
 
 def test_unrecorded_takes_only_true_and_a_known_attribute(tmp_path: Path) -> None:
-    pack = tmp_path / "oddshire"
-    pack.mkdir()
-    (pack / "pack.yaml").write_text("pack: oddshire\ntitle: O\n", encoding="utf-8")
-    (pack / "rules.yaml").write_text(
+    problems = _refused(
+        tmp_path,
+        "oddshire",
         "rules:\n"
         "  - id: oddshire.a\n    title: A\n"
         "    trigger: {type: complaint_received, where: {procedure: {unrecorded: false}}}\n"
@@ -310,11 +316,8 @@ def test_unrecorded_takes_only_true_and_a_known_attribute(tmp_path: Path) -> Non
         "    expects: {type: complaint_response}\n    within: 10 working days\n"
         "    versions:\n      - in_force: {from: 2020-01-01}\n"
         "        source: {document: O, section: '1', evidence: seed}\n",
-        encoding="utf-8",
     )
-    with pytest.raises(timescales.RuleFileError) as raised:
-        timescales.load_rules(tmp_path)
-    found = {(p.line, p.field, p.code) for p in raised.value.problems}
+    found = {(p.line, p.field, p.code) for p in problems}
     assert (4, "rules[0].trigger.where.procedure", "E303") in found
     assert (12, "rules[1].trigger.where.colour", "E332") in found
 
