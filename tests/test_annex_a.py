@@ -74,6 +74,8 @@ def _workbook(path: Path, cover: bool = True) -> Path:
                     sheet.write(r, c, value)
     sheet = book.add_worksheet("List 9")
     sheet.write_row(0, 0, ["Child Unique ID", "Latest Pathway Plan Review Date"])
+    sheet = book.add_worksheet("List 11")
+    sheet.write_row(0, 0, ["Individual adopter identifier", "Date enquiry received"])
     book.close()
     return path
 
@@ -136,6 +138,7 @@ def test_the_report_says_which_column_was_taken_and_leaves_out_the_bad_cell(
     assert "IRO" not in notes  # the IRO's contact is not a statutory visit
     assert "list date 2024-09-30 read at " in notes and "annex-a.xlsx[Cover]!B3" in notes
     assert "List 9]: Annex A list 9 not read" in notes
+    assert "List 11]: Annex A list 11 not read" in notes
     (error,) = [i for i in items if isinstance(i, TimelineError)]
     (bad,) = error.problems
     assert bad.file.endswith("annex-a.xlsx[List 8]!D5")
@@ -162,6 +165,30 @@ def test_a_list_given_as_csv_reads_the_same(tmp_path: Path, rules: timescales.Ru
     report = timescales.check(timeline, rules)
     assert [(f.rule, f.status.value, f.due) for f in report.findings] == [
         ("england.snapshot-cla-first-review-20-working-days", "missing", dt.date(2024, 9, 24))
+    ]
+
+
+def test_lists_as_csv_files_in_a_folder_are_read_together(tmp_path: Path, rules: timescales.RuleSet) -> None:
+    # C1 is on both lists: one case. A CSV event log named like a list is still an event log.
+    (tmp_path / "List 7.csv").write_text(
+        "Child ID,CP Plan Start Date,Latest RCPC Date\nC1,10/01/2024,28/03/2024\n", encoding="utf-8"
+    )
+    (tmp_path / "List 8.csv").write_text(
+        "Child Unique ID,Date Started to be Looked After,Date of Latest Statutory Review\nC1,01/06/2024,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "waiting-list-8.csv").write_text(
+        "case,id,type,date,LA child id\nK,s,looked_after_started,2024-09-02,K1\n", encoding="utf-8"
+    )
+    timelines = [i for i in _read(tmp_path, rules, LIST_DATE) if isinstance(i, Timeline)]
+    assert sorted(t.case for t in timelines) == ["C1", "K"]
+    c1 = next(t for t in timelines if t.case == "C1")
+    assert c1.latest_only and not next(t for t in timelines if t.case == "K").latest_only
+    report = timescales.check(c1, rules)
+    # Review 28 Mar + 6 months = 28 Sep: overdue. Started Sat 1 Jun + 20 working days = Fri 28 Jun.
+    assert sorted((f.rule, f.status.value, f.due.isoformat()) for f in report.findings) == [
+        ("england.snapshot-cla-first-review-20-working-days", "missing", "2024-06-28"),
+        ("england.snapshot-cp-latest-review-conference-within-6-months", "missing", "2024-09-28"),
     ]
 
 

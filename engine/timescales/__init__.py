@@ -26,6 +26,7 @@ from .api import (
     load_timeline,
     load_timelines,
     worker_rules,
+    write_findings_parquet,
 )
 from .errors import CalendarError, Problem, RuleFileError, TimelineError, TimescalesError
 from .findings import CaseReport, EventRef, Finding, Lateness, Report, SourceRef, Status, Summary
@@ -64,4 +65,5 @@ __all__ = [
     "load_timeline",
     "load_timelines",
     "worker_rules",
+    "write_findings_parquet",
 ]

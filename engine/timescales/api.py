@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .adapters import ReadOptions, iter_timelines, timeline_from_mapping
 from .adapters.mapping import ColumnMap, load_column_map
 from .errors import TimelineError, problem
 from .evaluation import close_evaluator, evaluate_case, evaluate_stream, get_evaluator, resolve_as_of
 from .findings import CaseReport, PackRef, Report
+from .findings_table import FindingRow
 from .paths import shipped_rules_dir
 from .records import CensusChild, InputFile, Payload, Return903Child, SsdPerson, check_records, worker_rules
 from .rules.loader import load_rules
@@ -75,6 +76,14 @@ def _packs(rules: RuleSet, nation: str, authority: str | None) -> tuple[PackRef,
     return tuple(PackRef(p.id, p.title, p.authority) for p in rules.select(nation, authority).packs)
 
 
+def write_findings_parquet(rows: Iterable[FindingRow], out: str | Path | IO[bytes]) -> int:
+    """Write finding rows (from :func:`check_records`) to a Parquet file with the findings table's
+    schema, streaming; returns the number of rows. Needs the ``[parquet]`` extra (pyarrow)."""
+    from .outputs.parquet import write_findings_parquet as write
+
+    return write(rows, out)
+
+
 def check(
     timeline: Timeline,
     rules: RuleSet,
@@ -134,4 +143,5 @@ __all__ = [
     "load_timeline",
     "load_timelines",
     "worker_rules",
+    "write_findings_parquet",
 ]

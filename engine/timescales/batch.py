@@ -32,7 +32,7 @@ from .adapters.ssda903 import is_903_file, iter_903_timelines
 from .errors import TimescalesError, printable
 from .evaluation import Evaluator, close_evaluator, evaluate_case, get_evaluator
 from .findings import CaseReport, PackRef, Summary
-from .measures import Measures
+from .measures import Measures, reporting_year, reporting_year_start
 from .outputs import RunTotals, Writer
 from .provenance import Provenance
 from .pseudonyms import Pseudonymiser
@@ -54,6 +54,9 @@ class BatchResult:
     #: Things the reader should know about the run as a whole (rules a source cannot support).
     notes: list[str] = field(default_factory=list)
     measures: Measures = field(default_factory=Measures)
+    #: The measures per council and reporting year, counted as the DfE counts them (only when the
+    #: writer asks: ``--format measures-csv``), keyed by (authority or "", reporting year).
+    measures_by_area: dict[tuple[str, int], Measures] = field(default_factory=dict)
     noted_sources: set[str] = field(default_factory=set)
     #: Cases read from the inputs (checked or not): none from a path is never an all-clear.
     cases_read: int = 0
@@ -118,6 +121,8 @@ class BatchResult:
         self.cases_read += other.cases_read
         self.summary.merge(other.summary)
         self.measures.merge(other.measures)
+        for area, measures in other.measures_by_area.items():
+            self.measures_by_area.setdefault(area, Measures()).merge(measures)
         self.left_out.extend(other.left_out)
         self.as_of_dates.update(other.as_of_dates)
         for pack_id, pack in other.packs.items():
@@ -137,6 +142,8 @@ class CheckOptions:
     listed: ReportFilter = field(default_factory=ReportFilter)
     #: Set: every case is pseudonymised once read (ids, carried values, files; see pseudonyms.py).
     pseudonymiser: Pseudonymiser | None = None
+    #: Count the measures per council and reporting year too (see BatchResult.measures_by_area).
+    measures_by_area: bool = False
 
 
 def _listed(report: CaseReport, rules: RuleSet, options: CheckOptions) -> CaseReport | None:
@@ -204,6 +211,11 @@ def _check_items(
         result.summary.add(report)
         result.as_of_dates.add(report.as_of)
         result.measures.add(item, report, selection.calendar)
+        if options.measures_by_area:
+            area = (report.authority or "", reporting_year(report.as_of))
+            result.measures_by_area.setdefault(area, Measures()).add(
+                item, report, selection.calendar, since=reporting_year_start(report.as_of)
+            )
         yield report
 
 
@@ -267,6 +279,7 @@ def run_check(
         read or ReadOptions(),
         listed or ReportFilter(),
         pseudonymiser,
+        getattr(writer, "wants_measures_by_area", False),
     )
     worklist: list[CaseReport] | None = [] if options.listed.worklist else None
     result = BatchResult()
@@ -322,6 +335,7 @@ def run_check(
         Provenance.of(used, _run_as_of(as_of, result.as_of_dates), generated_at),
         tuple(options.listed.describe()),
         tuple(r for p in used for r in p.rules),
+        {area: m.to_dict() for area, m in result.measures_by_area.items()},
     )
     writer.finish(totals if pseudonymiser is None else pseudonymiser.totals(totals))
     return result

@@ -14,8 +14,9 @@
   ones within 6 months: each finding's occurrence says which), statutory visits on time (reg 28)
   and health assessments on time. A deadline counts once it is due (met, late or overdue), from
   the findings of the rules that own their requirement (a local rule restating a national one is
-  not counted twice). They are given for the whole batch and per council (the case's authority),
-  team and worker (the columns carried from the trigger's row), where the input has them.
+  not counted twice). They are given for the whole batch and per council (the case's authority,
+  else the council its source names: a regional 903's ``LA``), team and worker (the columns
+  carried from the trigger's row), where the input has them.
 
 Lists of latest dates (Annex A) give no on-time measure (nor review conferences on time): they
 show only what is overdue at the list date, never what was on time.
@@ -26,6 +27,7 @@ England calendar of each case. Totals only: memory does not grow with the number
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,8 +58,13 @@ LOOKED_AFTER_ROWS = (
     ("cla_visits_on_time", "Statutory visits to looked-after children on time"),
     ("cla_health_assessments_on_time", "Health assessments of looked-after children on time"),
 )
-#: Where a team's or worker's name is found among a finding's carried columns (first found wins).
-_GROUPS = (("team", ("team", "Team", "Allocated Team")), ("worker", ("worker", "Worker", "Allocated Worker")))
+#: Where a council's, team's or worker's name is found among a finding's carried columns (first
+#: found wins). The council is the case's authority where it has one (a rule pack's council).
+_GROUPS = (
+    ("council", ("council",)),
+    ("team", ("team", "Team", "Allocated Team")),
+    ("worker", ("worker", "Worker", "Allocated Worker")),
+)
 _JUDGED = (Status.MET, Status.LATE, Status.MISSING)
 
 
@@ -126,6 +133,9 @@ class Measures:
     icpc_none_yet: int = 0
     assessment_bands: Counter[str] = field(default_factory=Counter)
     assessment_open: int = 0
+    #: The durations themselves (working days -> how many), for the percentiles.
+    icpc_days: Counter[int] = field(default_factory=Counter)
+    assessment_days: Counter[int] = field(default_factory=Counter)
     reviews_due: int = 0
     reviews_on_time: int = 0
     #: Looked-after measures for the batch, by measure key.
@@ -133,16 +143,21 @@ class Measures:
     #: The same per group: ("council" | "team" | "worker", name) -> measure key -> counts.
     looked_after_by: dict[tuple[str, str], dict[str, OnTime]] = field(default_factory=dict)
 
-    def add(self, timeline: Timeline, report: CaseReport, calendar: WorkingCalendar) -> None:
+    def add(
+        self, timeline: Timeline, report: CaseReport, calendar: WorkingCalendar, since: dt.date | None = None
+    ) -> None:
+        """Count one case. ``since``: count only assessments and conferences that ended on or after
+        this day (the start of a reporting year: the DfE counts those completed in the year)."""
         for child in timeline.children:
             events = [e for e in timeline.events_for(child) if e.date <= report.as_of]
             for start, done in _pairs(events, "assessment_started", "assessment_completed"):
                 if done is None:
                     self.assessment_open += 1
-                else:
+                elif since is None or done.date >= since:
                     days = calendar.working_days_between(start.date, done.date)
                     self.assessment_bands[_band(days, ASSESSMENT_BANDS)] += 1
-        self._add_icpcs(report, calendar)
+                    self.assessment_days[days] += 1
+        self._add_icpcs(report, calendar, since)
         if timeline.latest_only:
             return  # a list of latest dates shows what is overdue, never what was on time
         for finding in report.findings:
@@ -161,14 +176,14 @@ class Measures:
             met = finding.status is Status.MET
             self.looked_after.setdefault(key, OnTime()).count(met)
             groups: list[tuple[str, str]] = [("council", timeline.authority)] if timeline.authority else []
-            for kind, columns in _GROUPS:
+            for kind, columns in _GROUPS if timeline.authority is None else _GROUPS[1:]:
                 name = next((finding.attributes[c] for c in columns if finding.attributes.get(c)), None)
                 if name:
                     groups.append((kind, name))
             for group in groups:
                 self.looked_after_by.setdefault(group, {}).setdefault(key, OnTime()).count(met)
 
-    def _add_icpcs(self, report: CaseReport, calendar: WorkingCalendar) -> None:
+    def _add_icpcs(self, report: CaseReport, calendar: WorkingCalendar, since: dt.date | None) -> None:
         """One count per child and clock of the ICPC rule (the first such rule's findings only,
         so a local ICPC rule beside the national one does not count an enquiry twice)."""
         rule = next(
@@ -194,8 +209,11 @@ class Measures:
             if finding.rule != rule:
                 continue
             if finding.met_by is not None:
+                if since is not None and finding.met_by.date < since:
+                    continue
                 days = calendar.working_days_between(finding.trigger.date, finding.met_by.date)
                 self.icpc_bands[_band(days, ICPC_BANDS)] += 1
+                self.icpc_days[days] += 1
             else:  # ended without one (cancelled), overdue or not yet due
                 self.icpc_none_yet += 1
 
@@ -204,6 +222,8 @@ class Measures:
         self.icpc_none_yet += other.icpc_none_yet
         self.assessment_bands.update(other.assessment_bands)
         self.assessment_open += other.assessment_open
+        self.icpc_days.update(other.icpc_days)
+        self.assessment_days.update(other.assessment_days)
         self.reviews_due += other.reviews_due
         self.reviews_on_time += other.reviews_on_time
         for key, counts in other.looked_after.items():
@@ -229,6 +249,7 @@ class Measures:
                 "percent": _percent(within_15, icpcs),
                 "bands": {name: self.icpc_bands[name] for _, _, name in ICPC_BANDS},
                 "enquiries_without_conference": self.icpc_none_yet,
+                "working_days": percentiles(self.icpc_days),
             },
             "assessments_within_45_working_days": {
                 "completed": assessments,
@@ -236,6 +257,7 @@ class Measures:
                 "percent": _percent(within_45, assessments),
                 "bands": {name: self.assessment_bands[name] for _, _, name in ASSESSMENT_BANDS},
                 "open": self.assessment_open,
+                "working_days": percentiles(self.assessment_days),
             },
             "reviews_on_time": {
                 "due": self.reviews_due,
@@ -255,6 +277,40 @@ class Measures:
         }
 
 
+#: The percentiles given with each duration measure, as the DfE's C2 and C4 tables give them.
+PERCENTILES = (("25th_percentile", 0.25), ("median", 0.5), ("75th_percentile", 0.75))
+
+
+def percentile(days: Counter[int], fraction: float) -> float | None:
+    """The ``fraction`` quantile of the durations counted in ``days``, interpolated linearly
+    between the two nearest ranks (the common definition: numpy's and pandas' default, Hyndman
+    and Fan's type 7), to one decimal place; None when there are none."""
+    count = sum(days.values())
+    if not count:
+        return None
+    position = (count - 1) * fraction
+    below = int(position)
+    ordered = sorted(days.elements())
+    low, high = ordered[below], ordered[min(below + 1, count - 1)]
+    return round(low + (position - below) * (high - low), 1)
+
+
+def percentiles(days: Counter[int]) -> dict[str, float | None]:
+    """The 25th percentile, median and 75th percentile of the durations, in working days."""
+    return {name: percentile(days, fraction) for name, fraction in PERCENTILES}
+
+
+def reporting_year(day: dt.date) -> int:
+    """The DfE's reporting year a day falls in, named by the 31 March it ends on (2024: the year
+    from 1 April 2023 to 31 March 2024)."""
+    return day.year + (1 if day > dt.date(day.year, 3, 31) else 0)
+
+
+def reporting_year_start(day: dt.date) -> dt.date:
+    """The 1 April that begins the reporting year ``day`` falls in."""
+    return dt.date(reporting_year(day) - 1, 4, 1)
+
+
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
@@ -270,6 +326,18 @@ _SHORT = {
 }
 
 
+def percentiles_text(days: dict[str, float | None]) -> str:
+    """``25th percentile 10, median 15, 75th percentile 19 working days``."""
+
+    def shown(value: float | None) -> str:
+        return "none" if value is None else f"{value:g}"
+
+    return (
+        f"25th percentile {shown(days['25th_percentile'])}, median {shown(days['median'])}, "
+        f"75th percentile {shown(days['75th_percentile'])} working days"
+    )
+
+
 def measures_lines(measures: dict[str, Any]) -> list[str]:
     """The measures as a few lines of text for the terminal report."""
     icpc = measures["icpc_within_15_working_days"]
@@ -280,14 +348,16 @@ def measures_lines(measures: dict[str, Any]) -> list[str]:
         bands = ", ".join(f"{k}: {v}" for k, v in icpc["bands"].items())
         lines.append(
             f"  ICPCs within 15 working days of the section 47 start: {icpc['within']} of "
-            f"{icpc['conferences']} ({icpc['percent']}%); working days {bands}"
+            f"{icpc['conferences']} ({icpc['percent']}%); working days {bands}; "
+            f"{percentiles_text(icpc['working_days'])}"
         )
     if icpc["enquiries_without_conference"]:
         lines.append(f"  Section 47 enquiries without a conference: {icpc['enquiries_without_conference']}")
     if assessments["completed"]:
         lines.append(
             f"  Assessments within 45 working days of their start: {assessments['within']} of "
-            f"{assessments['completed']} ({assessments['percent']}%)"
+            f"{assessments['completed']} ({assessments['percent']}%); "
+            f"{percentiles_text(assessments['working_days'])}"
         )
     if reviews["due"]:
         lines.append(

@@ -227,9 +227,6 @@ class Table:
     place: Place
     rows: Sequence[Sequence[str]]  # every row of the sheet or file, from row 1
 
-    def row_number(self, index: int) -> int:
-        return index + 1
-
 
 @dataclass
 class _Child:
@@ -293,12 +290,16 @@ def is_annex_a_workbook(sheets: Iterable[tuple[str, Sequence[Sequence[str]]]]) -
 
 
 def is_annex_a_csv(path: Path) -> bool:
-    """A CSV file that is Annex A list 7 or 8 (by its header)."""
+    """A CSV file that is Annex A list 7 or 8: its header names the child's id and the list's own
+    column (a file name such as ``list8.csv`` is not enough alone: event logs are named freely)."""
     rows = _csv_rows(path, head_only=True)
     if rows is None:
         return False
     index = header_index(rows)
-    return index is not None and list_number(path.stem, rows[index]) in LISTS
+    if index is None:
+        return False
+    number = list_number(path.stem, rows[index])
+    return number in LISTS and _has(rows[index], LISTS[number].column(LISTS[number].key))
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -357,11 +358,9 @@ def _timelines(
     read_lists: list[str] = []
     for table in tables:
         index = header_index(table.rows)
-        number = (
-            list_number(table.place.sheet or Path(table.place.file).stem, table.rows[index])
-            if (index is not None)
-            else None
-        )
+        # A sheet named as a list is that list even without a child id column (list 11: adopters).
+        name = table.place.sheet or Path(table.place.file).stem
+        number = list_number(name, table.rows[index] if index is not None else [])
         above = table.rows[:index] if index is not None else table.rows[: HEADER_SEARCH * 2]
         _find_list_dates(table, above, reading)
         if number is None:

@@ -37,10 +37,11 @@ from .output import BINARY_FORMATS, OutputError, choose_format, refuse_input_as_
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "csv", "html", "junit", "xlsx", "parquet"]),
+    type=click.Choice(["text", "json", "csv", "html", "junit", "xlsx", "parquet", "measures-csv"]),
     default=None,
     help="Report format. Default: from --output's extension (.json .csv .html .xml .xlsx .parquet), "
-    "else text. parquet: the findings table (the [parquet] extra; docs/scale.md).",
+    "else text. parquet: the findings table (the [parquet] extra); measures-csv: the DfE-style "
+    "measures per council and year in the layout of the DfE's tables C2 and C4 (docs/scale.md).",
 )
 @click.option(
     "--output",

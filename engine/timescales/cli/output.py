@@ -36,7 +36,10 @@ FORMAT_NAMES = {
     "junit": "a JUnit XML",
     "xlsx": "an Excel",
     "parquet": "a Parquet",
+    "measures-csv": "a measures CSV",
 }
+#: Formats written to files of another format's extension (the measures table is a .csv file).
+SAME_EXTENSION = {"csv": ("measures-csv",)}
 #: Formats that need an optional extra: the module they import and the extra that installs it.
 EXTRAS = {"parquet": ("pyarrow", "parquet")}
 #: Formats written as bytes (the others are UTF-8 text).
@@ -50,6 +53,8 @@ class OutputError(Exception):
 def choose_format(fmt: str | None, output: Path | None) -> str:
     """`--format` if given, else the format `--output`'s extension names, else text."""
     implied = FORMAT_OF_EXTENSION.get(output.suffix.lower()) if output is not None else None
+    if fmt in SAME_EXTENSION.get(implied or "", ()):
+        implied = fmt
     if fmt is not None and implied is not None and fmt != implied:
         raise OutputError(
             f"--output {output} names {FORMAT_NAMES[implied]} file but --format is {fmt}: "

@@ -9,6 +9,7 @@ explanation, is decided here, once, so two backends cannot disagree on what a ru
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -118,6 +119,35 @@ def _status(met_by: Event | None, cancelled_by: Event | None, due: dt.date, as_o
     return Status.PENDING
 
 
+def _status_on(met: dt.date | None, cancelled: dt.date | None, due: dt.date, as_of: dt.date) -> Status:
+    """:func:`_status` for dates (a finding judged on a day its estimated range allows)."""
+    if met is not None:
+        return Status.MET if met <= due else Status.LATE
+    if cancelled is not None and cancelled <= due:
+        return Status.CANCELLED
+    return Status.MISSING if as_of > due else Status.PENDING
+
+
+#: How an explanation names a status on a given day.
+_STATUS_WORDS = {
+    Status.MET: "on time",
+    Status.LATE: "late",
+    Status.MISSING: "missing",
+    Status.PENDING: "not yet due",
+    Status.CANCELLED: "no longer needed",
+}
+_ROLES = ("trigger", "met by", "cancelled by", "extended by")
+#: Beyond this many combinations of estimated days, only each range's ends and best guess are
+#: judged (enough: a later trigger only moves the deadline later, a later meeting only later).
+_MOST_RANGE_COMBINATIONS = 20_000
+
+
+def _span(first: dt.date, last: dt.date) -> str:
+    return (
+        f"on {human_date(first)}" if first == last else f"between {human_date(first)} and {human_date(last)}"
+    )
+
+
 def _why_readings(period: Period, before: bool) -> str:
     """What the source leaves open, for a finding whose readings disagree."""
     clear = "may mean clear days, with that many whole days between the two (R v Turner; Re Hector Whaling)"
@@ -209,20 +239,30 @@ class Judge:
                     self._outside_calendar(ob, each_due)
 
         uncertain: list[str] = []
-        involved = (ob.trigger, ob.met_by, ob.cancelled_by, ob.extended_by)
+        across_range = ""
+        involved = (ob.trigger, ob.met_by, ob.cancelled_by, ob.extended_by or ob.late_extension)
         if (
             ob.trigger.estimated
             or (ob.met_by is not None and ob.met_by.estimated)
             or (ob.cancelled_by is not None and ob.cancelled_by.estimated)
             or (ob.extended_by is not None and ob.extended_by.estimated)
+            or (ob.late_extension is not None and ob.late_extension.estimated)
         ):
-            for role, event in zip(
-                ("trigger", "met by", "cancelled by", "extended by"), involved, strict=True
-            ):
-                if event is not None and event.estimated:
-                    uncertain.append(
-                        f"the date of the {self.label(event.type)} ({event.id}, {role}) is estimated"
-                    )
+            ranged = [e for e in involved if e is not None and e.estimated_between is not None]
+            if ranged:
+                across_range, depends = self._across_ranges(ob, calendar, ranged)
+                if depends:
+                    uncertain.append(depends)
+            for role, event in zip(_ROLES, involved, strict=True):
+                if event is None or not event.estimated:
+                    continue
+                if event.estimated_between is not None:
+                    continue  # judged on every day of its range, above
+                if role == "extended by" and event is ob.late_extension:
+                    continue  # a late extension does not count, whatever its exact day
+                uncertain.append(
+                    f"the date of the {self.label(event.type)} ({event.id}, {role}) is estimated"
+                )
         for attribute in rule.unrecorded_on(ob.trigger):
             # SI 2006/1738 reg 3: child protection matters fall outside the statutory complaints
             # procedure, so a complaint's procedure decides which timescales apply. Unrecorded, the
@@ -264,7 +304,7 @@ class Judge:
             late_by,
             bool(uncertain),
             version.source.ref,
-            _Explanation(self, calendar, ob, period, reading, due, status, late_by, statuses),
+            _Explanation(self, calendar, ob, period, reading, due, status, late_by, statuses, across_range),
             tuple(uncertain),
             ob.occurrence,
             trigger.carried,
@@ -272,6 +312,84 @@ class Judge:
             (),
             rule.requirement,
         )
+
+    def _across_ranges(
+        self, ob: Obligation, calendar: WorkingCalendar, ranged: list[Event]
+    ) -> tuple[str, str]:
+        """Judge the finding on every day an estimated range allows (every combination of days when
+        more than one of its dates is a range). Returns a sentence for the explanation and, when
+        the answer depends on the exact day, the reason the finding is uncertain (else "")."""
+        version = ob.version
+        extension = ob.extended_by or ob.late_extension
+        combinations = 1
+        for event in ranged:
+            first, last = event.estimated_between or (event.date, event.date)
+            combinations *= (last - first).days + 1
+        exhaustive = combinations <= _MOST_RANGE_COMBINATIONS
+
+        def days(event: Event | None) -> tuple[dt.date | None, ...]:
+            if event is None:
+                return (None,)
+            if event.estimated_between is None:
+                return (event.date,)
+            first, last = event.estimated_between
+            if not exhaustive:  # the answer moves one way as a date moves: the ends and the guess
+                return tuple(sorted({first, event.date, last}))
+            return tuple(first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+
+        judged: list[tuple[tuple[dt.date | None, ...], Status]] = []
+        for trigger_day, met_day, cancel_day, extension_day in itertools.product(
+            days(ob.trigger), days(ob.met_by), days(ob.cancelled_by), days(extension)
+        ):
+            assert trigger_day is not None
+            period = ob.period
+            if (
+                extension_day is not None
+                and version.extension is not None
+                and extension_day <= due_date(ob.period, version, trigger_day, calendar)
+            ):
+                period = version.extension.to
+            due = due_date(period, version, trigger_day, calendar)
+            judged.append(
+                (
+                    (trigger_day, met_day, cancel_day, extension_day),
+                    _status_on(met_day, cancel_day, due, self.as_of),
+                )
+            )
+        found = {status for _, status in judged}
+        names = ", ".join(
+            f"the {self.label(e.type)} ({e.id}) {_span(*(e.estimated_between or (e.date, e.date)))}"
+            for e in ranged
+        )
+        if len(found) == 1:
+            (only,) = found
+            return (
+                f" Judged on every day the estimate allows ({names}): {_STATUS_WORDS[only]} on every one.",
+                "",
+            )
+        if len(ranged) == 1:
+            (event,) = ranged
+            place = (ob.trigger, ob.met_by, ob.cancelled_by, extension).index(event)
+            spans: list[tuple[Status, dt.date, dt.date]] = []
+            for combination, status in judged:
+                day = combination[place]
+                assert day is not None
+                if spans and spans[-1][0] is status:
+                    spans[-1] = (status, spans[-1][1], day)
+                else:
+                    spans.append((status, day, day))
+            parts = "; ".join(f"{_STATUS_WORDS[st]} if it was {_span(a, b)}" for st, a, b in spans)
+            first, last = event.estimated_between or (event.date, event.date)
+            said = f"the {self.label(event.type)} ({event.id}) is estimated {_span(first, last)}: {parts}"
+        else:
+            counts = ", ".join(
+                f"{_STATUS_WORDS[st]} in {sum(1 for _, s in judged if s is st)}"
+                for st in sorted(found, key=lambda s: s.value)
+            )
+            said = f"judged on {len(judged)} combinations of the estimated days ({names}): {counts}"
+        words = " or ".join(_STATUS_WORDS[st] for st in _STATUS_WORDS if st in found)
+        depends = f"{words} depending on the exact day"
+        return f" {depends[0].upper()}{depends[1:]}: {said}.", f"{said}: {depends}"
 
     @staticmethod
     def _allowed_text(rule: Rule, attribute: str) -> str:
@@ -463,9 +581,11 @@ class _Explanation:
     status: Status
     late_by: Lateness | None
     statuses: tuple[tuple[Reading, dt.date, Status], ...]
+    #: What judging every day of an estimated range found (empty when no date is a range).
+    across_range: str = ""
 
     def __call__(self) -> str:
-        return self.judge.explain(
+        text = self.judge.explain(
             self.calendar,
             self.obligation,
             self.period,
@@ -475,3 +595,4 @@ class _Explanation:
             self.late_by,
             list(self.statuses),
         )
+        return text + self.across_range

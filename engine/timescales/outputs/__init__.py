@@ -62,6 +62,8 @@ class RunTotals:
     listed: tuple[str, ...] = ()
     #: Every rule of the packs used, drafts included (the Excel "Rules used" sheet).
     rules_used: tuple[Rule, ...] = ()
+    #: The measures per (council or "", reporting year), when the writer asked for them.
+    measures_by_area: dict[tuple[str, int], dict[str, Any]] | None = None
 
 
 class Writer(Protocol):
@@ -426,6 +428,10 @@ def make_writer(
         return JsonWriter(out)
     if fmt == "csv":
         return CsvWriter(out, bom=bom)
+    if fmt == "measures-csv":
+        from .measures_csv import MeasuresCsvWriter
+
+        return MeasuresCsvWriter(out)
     if fmt == "text":
         return TextWriter(out, show_all=show_all, colour=colour)
     if fmt == "html":

@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from ..calendar import human_date
 from ..findings import CaseReport, EventRef, Finding, Status
-from ..measures import LOOKED_AFTER_ROWS, measures_lines
+from ..measures import LOOKED_AFTER_ROWS, measures_lines, percentiles_text
 from . import RunTotals, _StreamWriter, headline
 from .national import MEASURE_ROWS, NATIONAL
 
@@ -187,6 +187,7 @@ class HtmlWriter(_StreamWriter):
             open_findings=open_findings,
             folded_findings=folded_findings,
         )
+        self.env.filters["percentiles"] = percentiles_text
         self.case_template = self.env.get_template("report_case.html.j2")
         self.rendered = 0
         self.cases = 0

@@ -191,8 +191,11 @@ class XlsxWriter(_StreamWriter):
             "England (%)",
             "England's year",
             "source",
+            "25th percentile (working days)",
+            "median (working days)",
+            "75th percentile (working days)",
         ]
-        self._table(sheet, headings, [60, 14, 10, 10, 12, 22, 60])
+        self._table(sheet, headings, [60, 14, 10, 10, 12, 22, 60, 14, 14, 14])
         rows = []
         for key, label, count_key in MEASURE_ROWS:
             measure = (totals.measures or {}).get(key)
@@ -201,7 +204,9 @@ class XlsxWriter(_StreamWriter):
             within = measure["within"] if "within" in measure else measure["on_time"]
             national = NATIONAL.get(key)
             england: list[Any] = [national.percent, national.year, national.url] if national else ["", "", ""]
-            rows.append([label, measure["percent"], within, measure[count_key], *england])
+            days = measure.get("working_days") or {}
+            quartiles = [days.get(k, "") for k in ("25th_percentile", "median", "75th_percentile")]
+            rows.append([label, measure["percent"], within, measure[count_key], *england, *quartiles])
         self._rows(sheet, rows)
 
     def _left_out(self, totals: RunTotals) -> None:
