@@ -74,6 +74,8 @@ def _workbook(path: Path, cover: bool = True) -> Path:
                     sheet.write(r, c, value)
     sheet = book.add_worksheet("List 9")
     sheet.write_row(0, 0, ["Child Unique ID", "Latest Pathway Plan Review Date"])
+    sheet = book.add_worksheet("List 11")
+    sheet.write_row(0, 0, ["Individual adopter identifier", "Date enquiry received"])
     book.close()
     return path
 
@@ -136,6 +138,7 @@ def test_the_report_says_which_column_was_taken_and_leaves_out_the_bad_cell(
     assert "IRO" not in notes  # the IRO's contact is not a statutory visit
     assert "list date 2024-09-30 read at " in notes and "annex-a.xlsx[Cover]!B3" in notes
     assert "List 9]: Annex A list 9 not read" in notes
+    assert "List 11]: Annex A list 11 not read" in notes
     (error,) = [i for i in items if isinstance(i, TimelineError)]
     (bad,) = error.problems
     assert bad.file.endswith("annex-a.xlsx[List 8]!D5")

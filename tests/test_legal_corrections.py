@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import timescales
 from timescales.findings import Status
@@ -23,6 +25,17 @@ SHIPPED = timescales.load_rules()
 
 def _timeline(events: list[dict[str, object]], **extra: object) -> timescales.Timeline:
     return timescales.load_timeline({"case": "T", "events": events, **extra})
+
+
+def _refused(tmp_path: Path, pack_id: str, rules_text: str) -> list[timescales.Problem]:
+    """The problems loading a one-file pack ``pack_id`` with ``rules_text`` reports."""
+    pack = tmp_path / pack_id
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(f"pack: {pack_id}\ntitle: {pack_id}\n", encoding="utf-8")
+    (pack / "rules.yaml").write_text(rules_text, encoding="utf-8")
+    with pytest.raises(timescales.RuleFileError) as raised:
+        timescales.load_rules(tmp_path)
+    return list(raised.value.problems)
 
 
 def _only(report: timescales.Report, rule: str) -> timescales.Finding:
@@ -172,10 +185,9 @@ def test_twelve_months_beginning_with_a_day_end_the_day_before_its_anniversary()
 def test_a_beginning_with_period_is_refused_for_at_least_before_and_clear_days_for_within(
     tmp_path: Path,
 ) -> None:
-    pack = tmp_path / "wrongshire"
-    pack.mkdir()
-    (pack / "pack.yaml").write_text("pack: wrongshire\ntitle: W\n", encoding="utf-8")
-    (pack / "rules.yaml").write_text(
+    problems = _refused(
+        tmp_path,
+        "wrongshire",
         "rules:\n"
         "  - id: wrongshire.report\n    title: R\n    trigger: {type: icpc}\n"
         "    expects: {type: report_shared, for: trigger}\n"
@@ -186,11 +198,8 @@ def test_a_beginning_with_period_is_refused_for_at_least_before_and_clear_days_f
         "    expects: {type: visit}\n    within: 10 clear working days\n"
         "    versions:\n      - in_force: {from: 2020-01-01}\n"
         "        source: {document: W, section: '1', evidence: seed}\n",
-        encoding="utf-8",
     )
-    with pytest.raises(timescales.RuleFileError) as raised:
-        timescales.load_rules(tmp_path)
-    found = {(p.line, p.column, p.field) for p in raised.value.problems if p.code == "E305"}
+    found = {(p.line, p.column, p.field) for p in problems if p.code == "E305"}
     assert found == {(6, 22, "rules[0].at_least_before"), (14, 13, "rules[1].within")}
 
 
@@ -293,10 +302,9 @@ def test_a_section_47_complaint_with_no_procedure_is_outside_the_statutory_proce
 
 
 def test_unrecorded_takes_only_true_and_a_known_attribute(tmp_path: Path) -> None:
-    pack = tmp_path / "oddshire"
-    pack.mkdir()
-    (pack / "pack.yaml").write_text("pack: oddshire\ntitle: O\n", encoding="utf-8")
-    (pack / "rules.yaml").write_text(
+    problems = _refused(
+        tmp_path,
+        "oddshire",
         "rules:\n"
         "  - id: oddshire.a\n    title: A\n"
         "    trigger: {type: complaint_received, where: {procedure: {unrecorded: false}}}\n"
@@ -308,10 +316,90 @@ def test_unrecorded_takes_only_true_and_a_known_attribute(tmp_path: Path) -> Non
         "    expects: {type: complaint_response}\n    within: 10 working days\n"
         "    versions:\n      - in_force: {from: 2020-01-01}\n"
         "        source: {document: O, section: '1', evidence: seed}\n",
-        encoding="utf-8",
     )
-    with pytest.raises(timescales.RuleFileError) as raised:
-        timescales.load_rules(tmp_path)
-    found = {(p.line, p.field, p.code) for p in raised.value.problems}
+    found = {(p.line, p.field, p.code) for p in problems}
     assert (4, "rules[0].trigger.where.procedure", "E303") in found
     assert (12, "rules[1].trigger.where.colour", "E332") in found
+
+
+# -- estimated ranges: every day of the range is judged ----------------------------------------------
+
+
+def _assessment(done: str, estimated: object) -> timescales.Finding:
+    events = [
+        {"id": "r", "type": "referral", "date": "2023-06-13"},
+        {"id": "a", "type": "assessment_completed", "date": done, "estimated": estimated},
+    ]
+    report = timescales.check(_timeline(events), SHIPPED, as_of=dt.date(2023, 12, 31))
+    return _only(report, "england.assessment-within-45-working-days")
+
+
+def test_a_mid_august_completion_is_late_or_on_time_depending_on_the_day() -> None:
+    # 45 working days from Tue 13 Jun 2023 end Tue 15 Aug: 10-15 Aug on time, 16-20 Aug late.
+    finding = _assessment("2023-08-15", {"from": "2023-08-10", "to": "2023-08-20"})
+    assert (finding.status, finding.uncertain) == (Status.MET, True)
+    (why,) = finding.uncertain_because
+    assert "on time if it was between Thu 10 Aug 2023 and Tue 15 Aug 2023" in why
+    assert "late if it was between Wed 16 Aug 2023 and Sun 20 Aug 2023" in why
+    assert why.endswith("on time or late depending on the exact day")
+    assert "On time or late depending on the exact day" in finding.explanation
+
+
+def test_a_range_late_on_every_day_is_a_certain_breach() -> None:
+    finding = _assessment("2023-08-17", {"from": "2023-08-16", "to": "2023-08-20"})
+    assert (finding.status, finding.uncertain) == (Status.LATE, False)
+    assert "late on every one" in finding.explanation
+
+
+@pytest.mark.parametrize(
+    ("estimated", "message"),
+    [
+        ({"from": "2023-08-16", "to": "2023-08-20"}, "outside its estimated range"),
+        ({"from": "2023-08-20", "to": "2023-08-10"}, "runs backwards"),
+        ({"from": "2023-08-10"}, "{from: date, to: date}"),
+        ({"from": "2023-08-10", "to": "mid-August"}, "the range's `to`"),
+    ],
+)
+def test_a_bad_estimated_range_is_refused_at_its_line(
+    tmp_path: Path, estimated: dict[str, str], message: str
+) -> None:
+    case = tmp_path / "case.yaml"
+    fields = ", ".join(f"{k}: {v}" for k, v in estimated.items())
+    case.write_text(
+        "case: R\nevents:\n"
+        "  - {id: r, type: referral, date: 2023-06-13}\n"
+        f"  - {{id: a, type: assessment_completed, date: 2023-08-15, estimated: {{{fields}}}}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(timescales.TimelineError) as raised:
+        timescales.load_timeline(case)
+    (problem,) = raised.value.problems
+    assert (problem.line, problem.field, problem.code) == (4, "events[1].estimated", "E205")
+    assert message in problem.message
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    referral=st.dates(min_value=dt.date(2022, 1, 1), max_value=dt.date(2024, 6, 30)),
+    offset=st.integers(min_value=40, max_value=80),
+    before=st.integers(min_value=0, max_value=6),
+    after=st.integers(min_value=0, max_value=6),
+)
+def test_a_range_is_certain_exactly_when_every_day_in_it_gives_the_same_answer(
+    referral: dt.date, offset: int, before: int, after: int
+) -> None:
+    guess = referral + dt.timedelta(days=offset)
+    first, last = guess - dt.timedelta(days=before), guess + dt.timedelta(days=after)
+
+    def judged(done: dt.date, estimated: object) -> timescales.Finding:
+        events = [
+            {"id": "r", "type": "referral", "date": referral.isoformat()},
+            {"id": "a", "type": "assessment_completed", "date": done.isoformat(), "estimated": estimated},
+        ]
+        report = timescales.check(_timeline(events), SHIPPED, as_of=dt.date(2025, 12, 31))
+        return _only(report, "england.assessment-within-45-working-days")
+
+    ranged = judged(guess, {"from": first.isoformat(), "to": last.isoformat()})
+    each_day = {judged(first + dt.timedelta(days=n), False).status for n in range((last - first).days + 1)}
+    assert ranged.status is judged(guess, False).status
+    assert ranged.uncertain is (len(each_day) > 1)

@@ -129,3 +129,37 @@ def test_a_list_of_latest_dates_gives_no_on_time_measures(rules: timescales.Rule
     assert [f.status.value for f in report.findings] == ["missing"]  # overdue at the list date
     measures.add(listed, report, WorkingCalendar("england"))
     assert measures.to_dict()["cla_later_reviews_on_time"]["due"] == 0
+
+
+def test_a_regional_903_gives_measures_per_council(tmp_path: Path) -> None:
+    # Leeds: in care Mon 2 Sep 2024, first review due Mon 30 Sep, held Tue 1 Oct (late); the second
+    # due Wed 1 Jan 2025, none. Bradford: in care the same day, reviewed Fri 27 Sep (on time); the
+    # second due Fri 27 Dec, none.
+    (tmp_path / "episodes.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN,LA,YEAR\n"
+        "1002,2024-09-02,S,V2,N1,U1,PR1,,,,LS1 1AA,LS2 2BB,SC111111,Leeds,2025\n"
+        "1002,2024-09-02,S,V2,N1,U1,PR1,,,,BD1 1AA,BD2 2BB,SC111111,Bradford,2025\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "reviews.csv").write_text(
+        "CHILD,DOB,REVIEW,REVIEW_CODE,LA,YEAR\n"
+        "1002,2016-01-01,2024-10-01,PN1,Leeds,2025\n"
+        "1002,2016-01-01,2024-09-27,PN1,Bradford,2025\n",
+        encoding="utf-8",
+    )
+    command = Path(sys.executable).parent / "timescales"
+    result = subprocess.run(
+        [str(command), "check", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    by_council = json.loads(result.stdout)["summary"]["measures"]["looked_after_by"]["council"]
+    assert by_council == {
+        "Bradford": {
+            "cla_first_reviews_on_time": _on_time(1, 1),
+            "cla_second_reviews_on_time": _on_time(0, 1),
+        },
+        "Leeds": {"cla_first_reviews_on_time": _on_time(0, 1), "cla_second_reviews_on_time": _on_time(0, 1)},
+    }

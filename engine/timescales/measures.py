@@ -14,8 +14,9 @@
   ones within 6 months: each finding's occurrence says which), statutory visits on time (reg 28)
   and health assessments on time. A deadline counts once it is due (met, late or overdue), from
   the findings of the rules that own their requirement (a local rule restating a national one is
-  not counted twice). They are given for the whole batch and per council (the case's authority),
-  team and worker (the columns carried from the trigger's row), where the input has them.
+  not counted twice). They are given for the whole batch and per council (the case's authority,
+  else the council its source names: a regional 903's ``LA``), team and worker (the columns
+  carried from the trigger's row), where the input has them.
 
 Lists of latest dates (Annex A) give no on-time measure (nor review conferences on time): they
 show only what is overdue at the list date, never what was on time.
@@ -57,8 +58,13 @@ LOOKED_AFTER_ROWS = (
     ("cla_visits_on_time", "Statutory visits to looked-after children on time"),
     ("cla_health_assessments_on_time", "Health assessments of looked-after children on time"),
 )
-#: Where a team's or worker's name is found among a finding's carried columns (first found wins).
-_GROUPS = (("team", ("team", "Team", "Allocated Team")), ("worker", ("worker", "Worker", "Allocated Worker")))
+#: Where a council's, team's or worker's name is found among a finding's carried columns (first
+#: found wins). The council is the case's authority where it has one (a rule pack's council).
+_GROUPS = (
+    ("council", ("council",)),
+    ("team", ("team", "Team", "Allocated Team")),
+    ("worker", ("worker", "Worker", "Allocated Worker")),
+)
 _JUDGED = (Status.MET, Status.LATE, Status.MISSING)
 
 
@@ -170,7 +176,7 @@ class Measures:
             met = finding.status is Status.MET
             self.looked_after.setdefault(key, OnTime()).count(met)
             groups: list[tuple[str, str]] = [("council", timeline.authority)] if timeline.authority else []
-            for kind, columns in _GROUPS:
+            for kind, columns in _GROUPS if timeline.authority is None else _GROUPS[1:]:
                 name = next((finding.attributes[c] for c in columns if finding.attributes.get(c)), None)
                 if name:
                     groups.append((kind, name))

@@ -242,7 +242,18 @@ def _event_schema(vocabulary: Vocabulary) -> dict[str, Any]:
         "date": DATE,
         "children": {"type": "array", "items": {"type": "string"}},
         "for": {"type": "string"},
-        "estimated": {"type": "boolean"},
+        "estimated": {
+            "anyOf": [
+                {"type": "boolean"},
+                {
+                    "type": "object",
+                    "required": ["from", "to"],
+                    "additionalProperties": False,
+                    "properties": {"from": DATE, "to": DATE},
+                    "description": "The days the date may fall on; `date` is the best guess within them",
+                },
+            ]
+        },
         "note": {"type": "string"},
     }
     options = []

@@ -34,6 +34,9 @@ class Event:
     position: int = 0
     line: int | None = None
     carried: Mapping[str, str] = field(default_factory=dict)
+    #: An estimated date known to lie in a range (`estimated: {from: ..., to: ...}`; ``date`` is the
+    #: best guess inside it): findings that rest on it are judged on every day of the range.
+    estimated_between: tuple[dt.date, dt.date] | None = None
 
     def concerns(self, child: str) -> bool:
         return self.children is None or child in self.children

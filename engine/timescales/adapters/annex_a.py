@@ -358,11 +358,9 @@ def _timelines(
     read_lists: list[str] = []
     for table in tables:
         index = header_index(table.rows)
-        number = (
-            list_number(table.place.sheet or Path(table.place.file).stem, table.rows[index])
-            if (index is not None)
-            else None
-        )
+        # A sheet named as a list is that list even without a child id column (list 11: adopters).
+        name = table.place.sheet or Path(table.place.file).stem
+        number = list_number(name, table.rows[index] if index is not None else [])
         above = table.rows[:index] if index is not None else table.rows[: HEADER_SEARCH * 2]
         _find_list_dates(table, above, reading)
         if number is None:

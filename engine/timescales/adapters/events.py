@@ -6,6 +6,7 @@ against the vocabulary and returns events or problems, never a half-built event.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ from ..timeline import Event
 from ..vocabulary import EVENT_FIELDS, Vocabulary, parse_boolean
 
 Locator = Callable[[str], tuple[int | None, int | None]]
+#: The longest estimated range: a decision's "mid-August" or "late 2023" spans weeks, not years.
+MAX_ESTIMATED_RANGE_DAYS = 366
 
 
 @dataclass
@@ -73,6 +76,7 @@ def build_event(raw: RawEvent, vocabulary: Vocabulary) -> tuple[Event | None, li
 
     attributes: dict[str, str] = {}
     estimated = False
+    estimated_between: tuple[dt.date, dt.date] | None = None
     note = None
     refers_to = None
     children: tuple[str, ...] | None = None
@@ -80,6 +84,10 @@ def build_event(raw: RawEvent, vocabulary: Vocabulary) -> tuple[Event | None, li
         if name in ("id", "type", "date"):
             continue
         if name == "estimated":
+            if isinstance(value, Mapping):
+                estimated = True
+                estimated_between = _estimated_range(value, date, lambda m: report("estimated", m, "E205"))
+                continue
             flag = parse_boolean(value) if isinstance(value, str) else None
             if flag is None and value is not None:
                 report(name, f"expected true or false, got {quoted(str(value))}", "E205")
@@ -126,9 +134,45 @@ def build_event(raw: RawEvent, vocabulary: Vocabulary) -> tuple[Event | None, li
             note=note,
             position=raw.position,
             line=raw.line,
+            estimated_between=estimated_between,
         ),
         problems,
     )
+
+
+def _estimated_range(
+    value: Mapping[object, object], date: dt.date | None, report: Callable[[str], None]
+) -> tuple[dt.date, dt.date] | None:
+    """`estimated: {from: 2023-08-10, to: 2023-08-20}`: the days the estimated date may fall on,
+    which must include the event's `date` (the best guess)."""
+    if set(value) != {"from", "to"}:
+        report("an estimated range is written {from: date, to: date}")
+        return None
+    ends: list[dt.date] = []
+    for key in ("from", "to"):
+        text = value[key]
+        try:
+            ends.append(parse_iso_date(text) if isinstance(text, str) else parse_iso_date(str(text)))
+        except ValueError as exc:
+            report(f"the range's `{key}`: {exc}")
+            return None
+    first, last = ends
+    if first > last:
+        report(f"the range runs backwards: from {first.isoformat()} to {last.isoformat()}")
+        return None
+    if date is not None and not first <= date <= last:
+        report(
+            f"the date {date.isoformat()} is outside its estimated range "
+            f"({first.isoformat()} to {last.isoformat()}): the date is the best guess within the range"
+        )
+        return None
+    if (last - first).days > MAX_ESTIMATED_RANGE_DAYS:
+        report(
+            f"an estimated range of more than {MAX_ESTIMATED_RANGE_DAYS} days cannot support a finding "
+            "(every day of it is judged): leave the date `estimated: true` instead"
+        )
+        return None
+    return first, last
 
 
 def duplicate_ids(records: Iterable[tuple[object, str, int | None, int | None]], file: str) -> list[Problem]:

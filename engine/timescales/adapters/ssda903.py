@@ -189,6 +189,8 @@ class _Episode:
 @dataclass
 class _Child:
     key: str
+    #: The council (the ``LA`` column of a regionally combined return), for per-council measures.
+    council: str = ""
     episodes: list[_Episode] = field(default_factory=list)
     reviews: dict[dt.date, tuple[str, int | None]] = field(default_factory=dict)
     workers: list[tuple[dt.date, dt.date | None, str]] = field(default_factory=list)
@@ -364,6 +366,8 @@ def _take(
             f"{values['LA'].strip()}/{child_id}" if has_la and (values.get("LA") or "").strip() else child_id
         )
         child = data.child(key, file, line)
+        if key != child_id:
+            child.council = values["LA"].strip()
         year = (values.get("YEAR") or "").strip()
         if year:
             if year.isdigit() and len(year) == 4:
@@ -534,7 +538,7 @@ def _timeline(child: _Child, as_of: dt.date | None, source: str, order: int) -> 
 
     def add(event_id: str, event_type: str, day: dt.date, line: int | None, **attributes: str) -> None:
         worker = next((w for s, e, w in child.workers if s <= day and (e is None or day <= e)), None)
-        carried = {"worker": worker} if worker else {}
+        carried = {name: value for name, value in (("council", child.council), ("worker", worker)) if value}
         events.append(
             Event(event_id, event_type, day, attributes, None, None, False, None, len(events), line, carried)
         )

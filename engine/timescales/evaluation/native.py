@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from ..calendar import WorkingCalendar
 from ..rules.model import AT_LEAST_BEFORE, EventPattern, Rule
 from ..timeline import Event
-from .obligations import Obligation, due_date, snapshot_obligation
+from .obligations import Obligation, due_date, next_interval, opened, snapshot_obligation
 
 
 class NativeEvaluator:
@@ -194,20 +194,20 @@ class _Used:
         return self.next[position] != position
 
 
+_NONE_USED: set[int] = set()
+
+
 def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalendar) -> Iterator[Obligation]:
     """Rules without a link: one open obligation at a time, repeats chained from the last meeting."""
     index = 0
     used = _Used(events)
     while index < len(events):
-        trigger = origin = events[index]
-        if used.is_used(index) or not rule.is_triggered_by(trigger):
+        origin = events[index]
+        # Used events are tracked by position here (see _Used), so `opened` is given no others.
+        ob = None if used.is_used(index) else opened(rule, child, origin, _NONE_USED)
+        if ob is None:
             index += 1
             continue
-        version = rule.version_on(trigger.date)
-        if version is None:
-            index += 1
-            continue
-        ob = Obligation(rule, version, child, trigger, version.period)
         while True:
             closed, closing_index = _close(ob, events, index, calendar, used)
             yield closed
@@ -222,17 +222,11 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
             # A same-day answer may sit before its trigger: never scan backwards.
             index = max(index, closing_index)
             used.use(closing_index)
-            repeat = version.repeat
-            if repeat is None or repeat.stops(closed.met_by):
-                break
             # The meeting event opens the next interval, under the version in force on its date.
-            next_version = rule.version_on(closed.met_by.date)
-            if next_version is None or next_version.repeat is None:
+            following = next_interval(closed, closed.met_by, origin, calendar)
+            if following is None:
                 break
-            version = next_version
-            occurrence = closed.occurrence + 1
-            period = next_version.repeat.interval(occurrence, origin.date, closed.met_by.date, calendar)
-            ob = Obligation(rule, version, child, closed.met_by, period, occurrence=occurrence)
+            ob = following
             index = closing_index
         index += 1
 

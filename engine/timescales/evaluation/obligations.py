@@ -9,12 +9,13 @@ explanation, is decided here, once, so two backends cannot disagree on what a ru
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar, calendar_days_between, human_date, in_calendar
 from ..errors import CalendarError, problem
-from ..findings import EventRef, Finding, Lateness, Status
+from ..findings import Finding, Lateness, Status, event_ref, new_finding
 from ..rules.model import AT_LEAST_BEFORE, Rule, RuleVersion
 from ..rules.periods import Period, Reading, Unit
 from ..timeline import Event
@@ -66,6 +67,36 @@ def snapshot_obligation(rule: Rule, child: str, events: Sequence[Event]) -> Obli
     return Obligation(rule, version, child, trigger, version.period, cancelled_by=cancelled)
 
 
+def opened(rule: Rule, child: str, trigger: Event, consumed: set[int]) -> Obligation | None:
+    """The obligation ``trigger`` opens, under the rule version in force on its date; None when it
+    is not a trigger of ``rule``, the rule was not in force then, or the event already met an
+    earlier interval (``consumed``, by ``id``). The first step of every backend's chained walk."""
+    if id(trigger) in consumed or not rule.is_triggered_by(trigger):
+        return None
+    version = rule.version_on(trigger.date)
+    if version is None:
+        return None
+    return Obligation(rule, version, child, trigger, version.period)
+
+
+def next_interval(
+    closed: Obligation, met_by: Event, origin: Event, calendar: WorkingCalendar
+) -> Obligation | None:
+    """The next interval of a repeating rule once ``closed`` is met by ``met_by``: opened by that
+    event, under the version in force on its date, its length counted from ``origin`` (the first
+    trigger); None when the rule does not repeat or ``met_by`` ends the cycle. The closing step of
+    every backend's chained walk."""
+    repeat = closed.version.repeat
+    if repeat is None or repeat.stops(met_by):
+        return None
+    version = closed.rule.version_on(met_by.date)
+    if version is None or version.repeat is None:
+        return None
+    occurrence = closed.occurrence + 1
+    period = version.repeat.interval(occurrence, origin.date, met_by.date, calendar)
+    return Obligation(closed.rule, version, closed.child, met_by, period, occurrence=occurrence)
+
+
 def due_date(
     obligation_period: Period, version: RuleVersion, trigger_day: dt.date, calendar: WorkingCalendar
 ) -> dt.date:
@@ -86,6 +117,35 @@ def _status(met_by: Event | None, cancelled_by: Event | None, due: dt.date, as_o
     if as_of > due:
         return Status.MISSING
     return Status.PENDING
+
+
+def _status_on(met: dt.date | None, cancelled: dt.date | None, due: dt.date, as_of: dt.date) -> Status:
+    """:func:`_status` for dates (a finding judged on a day its estimated range allows)."""
+    if met is not None:
+        return Status.MET if met <= due else Status.LATE
+    if cancelled is not None and cancelled <= due:
+        return Status.CANCELLED
+    return Status.MISSING if as_of > due else Status.PENDING
+
+
+#: How an explanation names a status on a given day.
+_STATUS_WORDS = {
+    Status.MET: "on time",
+    Status.LATE: "late",
+    Status.MISSING: "missing",
+    Status.PENDING: "not yet due",
+    Status.CANCELLED: "no longer needed",
+}
+_ROLES = ("trigger", "met by", "cancelled by", "extended by")
+#: Beyond this many combinations of estimated days, only each range's ends and best guess are
+#: judged (enough: a later trigger only moves the deadline later, a later meeting only later).
+_MOST_RANGE_COMBINATIONS = 20_000
+
+
+def _span(first: dt.date, last: dt.date) -> str:
+    return (
+        f"on {human_date(first)}" if first == last else f"between {human_date(first)} and {human_date(last)}"
+    )
 
 
 def _why_readings(period: Period, before: bool) -> str:
@@ -111,6 +171,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _lateness(late_by: Lateness) -> str:
+    """``3 working days (5 calendar days)``."""
+    calendar_days = _plural(late_by.calendar_days, "calendar day")
+    return f"{_plural(late_by.working_days, 'working day')} ({calendar_days})"
+
+
 class Judge:
     """Turns obligations into findings for one case (its calendar, vocabulary and as-of date)."""
 
@@ -134,6 +200,10 @@ class Judge:
     def label(self, event_type: str) -> str:
         known = self.vocabulary.types.get(event_type)
         return known.label if known else event_type.replace("_", " ")
+
+    def dated(self, event: Event) -> str:
+        """``the child protection plan ended Fri 1 Mar 2024``: an event by its kind and date."""
+        return f"the {self.label(event.type)} {human_date(event.date)}"
 
     def finding(self, ob: Obligation) -> Finding:
         rule, version = ob.rule, ob.version
@@ -169,20 +239,30 @@ class Judge:
                     self._outside_calendar(ob, each_due)
 
         uncertain: list[str] = []
-        involved = (ob.trigger, ob.met_by, ob.cancelled_by, ob.extended_by)
+        across_range = ""
+        involved = (ob.trigger, ob.met_by, ob.cancelled_by, ob.extended_by or ob.late_extension)
         if (
             ob.trigger.estimated
             or (ob.met_by is not None and ob.met_by.estimated)
             or (ob.cancelled_by is not None and ob.cancelled_by.estimated)
             or (ob.extended_by is not None and ob.extended_by.estimated)
+            or (ob.late_extension is not None and ob.late_extension.estimated)
         ):
-            for role, event in zip(
-                ("trigger", "met by", "cancelled by", "extended by"), involved, strict=True
-            ):
-                if event is not None and event.estimated:
-                    uncertain.append(
-                        f"the date of the {self.label(event.type)} ({event.id}, {role}) is estimated"
-                    )
+            ranged = [e for e in involved if e is not None and e.estimated_between is not None]
+            if ranged:
+                across_range, depends = self._across_ranges(ob, calendar, ranged)
+                if depends:
+                    uncertain.append(depends)
+            for role, event in zip(_ROLES, involved, strict=True):
+                if event is None or not event.estimated:
+                    continue
+                if event.estimated_between is not None:
+                    continue  # judged on every day of its range, above
+                if role == "extended by" and event is ob.late_extension:
+                    continue  # a late extension does not count, whatever its exact day
+                uncertain.append(
+                    f"the date of the {self.label(event.type)} ({event.id}, {role}) is estimated"
+                )
         for attribute in rule.unrecorded_on(ob.trigger):
             # SI 2006/1738 reg 3: child protection matters fall outside the statutory complaints
             # procedure, so a complaint's procedure decides which timescales apply. Unrecorded, the
@@ -210,21 +290,21 @@ class Judge:
             )
 
         trigger = ob.trigger
-        # Positional, in field order: this runs once per deadline of every case.
-        return Finding(
+        # In one step (new_finding): this runs once per deadline of every case.
+        return new_finding(
             self.case,
             ob.child,
             rule.id,
             rule.title,
             status,
-            EventRef(trigger.id, trigger.type, trigger.date, trigger.line),
+            event_ref(trigger.id, trigger.type, trigger.date, trigger.line),
             rule.expects.type,
             due,
-            EventRef(met_by.id, met_by.type, met_by.date) if met_by is not None else None,
+            event_ref(met_by.id, met_by.type, met_by.date) if met_by is not None else None,
             late_by,
             bool(uncertain),
             version.source.ref,
-            _Explanation(self, calendar, ob, period, reading, due, status, late_by, statuses),
+            _Explanation(self, calendar, ob, period, reading, due, status, late_by, statuses, across_range),
             tuple(uncertain),
             ob.occurrence,
             trigger.carried,
@@ -232,6 +312,84 @@ class Judge:
             (),
             rule.requirement,
         )
+
+    def _across_ranges(
+        self, ob: Obligation, calendar: WorkingCalendar, ranged: list[Event]
+    ) -> tuple[str, str]:
+        """Judge the finding on every day an estimated range allows (every combination of days when
+        more than one of its dates is a range). Returns a sentence for the explanation and, when
+        the answer depends on the exact day, the reason the finding is uncertain (else "")."""
+        version = ob.version
+        extension = ob.extended_by or ob.late_extension
+        combinations = 1
+        for event in ranged:
+            first, last = event.estimated_between or (event.date, event.date)
+            combinations *= (last - first).days + 1
+        exhaustive = combinations <= _MOST_RANGE_COMBINATIONS
+
+        def days(event: Event | None) -> tuple[dt.date | None, ...]:
+            if event is None:
+                return (None,)
+            if event.estimated_between is None:
+                return (event.date,)
+            first, last = event.estimated_between
+            if not exhaustive:  # the answer moves one way as a date moves: the ends and the guess
+                return tuple(sorted({first, event.date, last}))
+            return tuple(first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+
+        judged: list[tuple[tuple[dt.date | None, ...], Status]] = []
+        for trigger_day, met_day, cancel_day, extension_day in itertools.product(
+            days(ob.trigger), days(ob.met_by), days(ob.cancelled_by), days(extension)
+        ):
+            assert trigger_day is not None
+            period = ob.period
+            if (
+                extension_day is not None
+                and version.extension is not None
+                and extension_day <= due_date(ob.period, version, trigger_day, calendar)
+            ):
+                period = version.extension.to
+            due = due_date(period, version, trigger_day, calendar)
+            judged.append(
+                (
+                    (trigger_day, met_day, cancel_day, extension_day),
+                    _status_on(met_day, cancel_day, due, self.as_of),
+                )
+            )
+        found = {status for _, status in judged}
+        names = ", ".join(
+            f"the {self.label(e.type)} ({e.id}) {_span(*(e.estimated_between or (e.date, e.date)))}"
+            for e in ranged
+        )
+        if len(found) == 1:
+            (only,) = found
+            return (
+                f" Judged on every day the estimate allows ({names}): {_STATUS_WORDS[only]} on every one.",
+                "",
+            )
+        if len(ranged) == 1:
+            (event,) = ranged
+            place = (ob.trigger, ob.met_by, ob.cancelled_by, extension).index(event)
+            spans: list[tuple[Status, dt.date, dt.date]] = []
+            for combination, status in judged:
+                day = combination[place]
+                assert day is not None
+                if spans and spans[-1][0] is status:
+                    spans[-1] = (status, spans[-1][1], day)
+                else:
+                    spans.append((status, day, day))
+            parts = "; ".join(f"{_STATUS_WORDS[st]} if it was {_span(a, b)}" for st, a, b in spans)
+            first, last = event.estimated_between or (event.date, event.date)
+            said = f"the {self.label(event.type)} ({event.id}) is estimated {_span(first, last)}: {parts}"
+        else:
+            counts = ", ".join(
+                f"{_STATUS_WORDS[st]} in {sum(1 for _, s in judged if s is st)}"
+                for st in sorted(found, key=lambda s: s.value)
+            )
+            said = f"judged on {len(judged)} combinations of the estimated days ({names}): {counts}"
+        words = " or ".join(_STATUS_WORDS[st] for st in _STATUS_WORDS if st in found)
+        depends = f"{words} depending on the exact day"
+        return f" {depends[0].upper()}{depends[1:]}: {said}.", f"{said}: {depends}"
 
     @staticmethod
     def _allowed_text(rule: Rule, attribute: str) -> str:
@@ -258,18 +416,6 @@ class Judge:
                     f"the deadline is {due.isoformat()} ({other.value})"
                 )
         return found
-
-    def _explain_snapshot(
-        self,
-        calendar: WorkingCalendar,
-        ob: Obligation,
-        period: Period,
-        unit: Unit,
-        due: dt.date,
-        status: Status,
-        late_by: Lateness | None,
-    ) -> str:
-        return _snapshot_text(self, calendar, ob, period, unit, due, status, late_by)
 
     def _outside_calendar(self, ob: Obligation, due: dt.date) -> None:
         """A deadline the calendar cannot count to (a 30-month period from a trigger in 2099) is
@@ -309,7 +455,7 @@ class Judge:
         parts: list[str] = []
         trigger_label = self.label(trigger.type)
         if ob.rule.snapshot:
-            return self._explain_snapshot(calendar, ob, period, unit, due, status, late_by)
+            return _snapshot_text(self, calendar, ob, period, unit, due, status, late_by)
         if before:
             counted = (
                 f"with {period.describe(unit, clear=True)} clear between, the last day is"
@@ -362,11 +508,7 @@ class Judge:
             text += f" {expected_cap}: {human_date(ob.met_by.date)}, on time."
         elif status is Status.LATE:
             assert ob.met_by is not None and late_by is not None
-            text += (
-                f" {expected_cap}: {human_date(ob.met_by.date)}, "
-                f"{_plural(late_by.working_days, 'working day')} "
-                f"({_plural(late_by.calendar_days, 'calendar day')}) late."
-            )
+            text += f" {expected_cap}: {human_date(ob.met_by.date)}, {_lateness(late_by)} late."
         elif status is Status.MISSING:
             assert late_by is not None
             text += (
@@ -374,18 +516,12 @@ class Judge:
                 f"{_plural(late_by.working_days, 'working day')} overdue."
             )
             if ob.cancelled_by is not None:
-                text += (
-                    f" The need ended with the {self.label(ob.cancelled_by.type)} "
-                    f"{human_date(ob.cancelled_by.date)}, after the due date."
-                )
+                text += f" The need ended with {self.dated(ob.cancelled_by)}, after the due date."
         elif status is Status.PENDING:
             text += f" No {expected} yet at {human_date(self.as_of)}; it is not yet due."
         else:
             assert ob.cancelled_by is not None
-            text += (
-                f" The need ended with the {self.label(ob.cancelled_by.type)} "
-                f"{human_date(ob.cancelled_by.date)}, before the due date."
-            )
+            text += f" The need ended with {self.dated(ob.cancelled_by)}, before the due date."
         if len(statuses) > 1:
             other = [f"as {r.describe()} the deadline is {human_date(d)} ({s.value})" for r, d, s in statuses]
             said = f"at least {period.describe()} before" if before else period.describe()
@@ -422,17 +558,13 @@ def _snapshot_text(
         assert late_by is not None
         text += (
             f" At the list date, {human_date(judge.as_of)}, no later {expected} is recorded: "
-            f"overdue by {_plural(late_by.working_days, 'working day')} "
-            f"({_plural(late_by.calendar_days, 'calendar day')})."
+            f"overdue by {_lateness(late_by)}."
         )
     elif status is Status.PENDING:
         text += f" At the list date, {human_date(judge.as_of)}, the next {expected} is not yet due."
     else:
         assert ob.cancelled_by is not None
-        text += (
-            f" The list records the {judge.label(ob.cancelled_by.type)} "
-            f"{human_date(ob.cancelled_by.date)}, before the next was due."
-        )
+        text += f" The list records {judge.dated(ob.cancelled_by)}, before the next was due."
     return text + " (The list holds only the latest date, so earlier ones are not judged.)"
 
 
@@ -449,9 +581,11 @@ class _Explanation:
     status: Status
     late_by: Lateness | None
     statuses: tuple[tuple[Reading, dt.date, Status], ...]
+    #: What judging every day of an estimated range found (empty when no date is a range).
+    across_range: str = ""
 
     def __call__(self) -> str:
-        return self.judge.explain(
+        text = self.judge.explain(
             self.calendar,
             self.obligation,
             self.period,
@@ -461,3 +595,4 @@ class _Explanation:
             self.late_by,
             list(self.statuses),
         )
+        return text + self.across_range
