@@ -10,7 +10,8 @@ place and is written down once (``docs/conventions.md`` says the same in prose):
   day 1 is the next working day. (numpy's ``busday_offset(roll='forward')`` gets this wrong by one.)
 * **Working days** are Monday to Friday less the bank holidays of the nation's calendar (from the
   ``holidays`` package, which covers every year since 1872 including substitute days and one-off
-  holidays such as 19 September 2022) less any non-working days a local rule pack adds. This matches
+  holidays such as 19 September 2022; England and Wales's from a table of the same days shipped in
+  ``england_wales_holidays.py``) less any non-working days a local rule pack adds. This matches
   the Children Act 1989 Representations Procedure (England) Regulations 2006, reg 2: "any day other
   than a Saturday, Sunday, Christmas Day, Boxing Day, Good Friday or a bank holiday".
 * **Calendar months** follow the corresponding-date rule and clamp to the month's end when the month
@@ -28,9 +29,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 
-import holidays as holidays_lib
 import pendulum
 
+from . import england_wales_holidays
 from .errors import CalendarError, problem, quoted
 
 Date = dt.date
@@ -42,6 +43,24 @@ NATIONS: Mapping[str, str] = {
     "scotland": "SCT",
     "northern-ireland": "NIR",
 }
+#: The subdivisions read from the shipped table (england_wales_holidays.py, the same days as
+#: ``holidays``: tests/test_holiday_table.py), not from ``holidays``, which loads every country's
+#: calendar on first use (about 0.3 s, more than checking a case).
+_TABLED = frozenset({"ENG", "WLS"})
+
+
+def _weekday_bank_holidays(subdivision: str, year: int) -> dict[int, str]:
+    """Ordinal -> name of the bank holidays on weekdays in ``year``."""
+    if subdivision in _TABLED:
+        names = england_wales_holidays.NAMES
+        return {
+            dt.date(year, int(item[:2]), int(item[2:4])).toordinal(): names[int(item[4:])]
+            for item in england_wales_holidays.YEARS[year].split()
+        }
+    import holidays  # Scotland and Northern Ireland only: see _TABLED
+
+    bank = holidays.country_holidays("GB", subdiv=subdivision, years=year)
+    return {day.toordinal(): str(name) for day, name in bank.items() if day.weekday() < 5}
 
 #: The first year the ``holidays`` package models UK bank holidays (Bank Holidays Act 1871).
 FIRST_YEAR = 1872
@@ -78,9 +97,18 @@ def in_calendar(day: Date) -> bool:
     return FIRST_YEAR <= day.year < LAST_YEAR
 
 
+#: Dates already written out: a census writes a few hundred distinct dates some 200,000 times.
+_HUMAN_DATES: dict[Date, str] = {}
+
+
 def human_date(day: Date) -> str:
     """``Mon 6 Nov 2023``: how a QA officer writes a date in a report."""
-    return f"{_WEEKDAY[day.weekday()]} {day.day} {_MONTH[day.month - 1]} {day.year}"
+    text = _HUMAN_DATES.get(day)
+    if text is None:
+        text = f"{_WEEKDAY[day.weekday()]} {day.day} {_MONTH[day.month - 1]} {day.year}"
+        if len(_HUMAN_DATES) < 100_000:  # a bound no real run reaches (~270 years of days)
+            _HUMAN_DATES[day] = text
+    return text
 
 
 def add_calendar_days(day: Date, days: int) -> Date:
@@ -132,6 +160,7 @@ class WorkingCalendar:
             extras = {d: "local non-working day" for d in extra_non_working_days}
         self._extras: dict[int, str] = {d.toordinal(): name for d, name in extras.items()}
         self._closed_by_year: dict[int, dict[int, str]] = {}
+        self._closed_lists: dict[int, tuple[list[int], list[tuple[Date, str]]]] = {}
         # (base ordinal, running working-day counts, first year, last year), swapped in one step so
         # that a thread never sees the counts of one table with the base of another.
         self._table: tuple[int, list[int], int, int] = (0, [], 0, 0)
@@ -155,11 +184,7 @@ class WorkingCalendar:
                     )
                 ]
             )
-        bank = holidays_lib.country_holidays("GB", subdiv=self._subdivision, years=year)
-        closed: dict[int, str] = {}
-        for day, name in bank.items():
-            if day.weekday() < 5:
-                closed[day.toordinal()] = str(name)
+        closed = _weekday_bank_holidays(self._subdivision, year)
         for ordinal, name in self._extras.items():
             if dt.date.fromordinal(ordinal).year == year and ordinal not in closed:
                 closed[ordinal] = name
@@ -273,12 +298,23 @@ class WorkingCalendar:
         """
         low, high = (start, end) if start <= end else (end, start)
         first, last = low.toordinal(), high.toordinal()
-        return [
-            (dt.date.fromordinal(ordinal), name)
-            for year in range(low.year, high.year + 1)
-            for ordinal, name in self._closed_days(year).items()
-            if first < ordinal <= last
-        ]
+        found: list[tuple[Date, str]] = []
+        for year in range(low.year, high.year + 1):
+            ordinals, named = self._closed_list(year)
+            # Both ends by bisection: an explanation asks this of every working-day deadline.
+            found += named[bisect.bisect_right(ordinals, first) : bisect.bisect_right(ordinals, last)]
+        return found
+
+    def _closed_list(self, year: int) -> tuple[list[int], list[tuple[Date, str]]]:
+        """``_closed_days(year)`` as sorted ordinals beside their (date, name) pairs."""
+        cached = self._closed_lists.get(year)
+        if cached is None:
+            closed = self._closed_days(year)
+            cached = self._closed_lists[year] = (
+                list(closed),
+                [(dt.date.fromordinal(o), name) for o, name in closed.items()],
+            )
+        return cached
 
     def roll_note(self, day: Date) -> str | None:
         """Why a calendar-day or month deadline on ``day`` is not a working day, if it is not.

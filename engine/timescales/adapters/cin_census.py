@@ -98,18 +98,6 @@ _GROUPS: dict[str, frozenset[str]] = {
         "StepDecisionDate LBPSentDate CourtAppDate PPOutcome FGDMMeetingOffer FGDMMeetingFac",
     }.items()
 }
-_GROUPS_BY_NAMESPACE: dict[str, dict[str, frozenset[str]]] = {}
-
-
-def _groups_in(namespace: str) -> dict[str, frozenset[str]]:
-    """``_GROUPS`` with every name in ``namespace`` (``{uri}``, or none), made once per namespace."""
-    groups = _GROUPS_BY_NAMESPACE.get(namespace)
-    if groups is None:
-        groups = _GROUPS_BY_NAMESPACE[namespace] = {
-            namespace + group: frozenset(namespace + name for name in names)
-            for group, names in _GROUPS.items()
-        }
-    return groups
 
 
 #: The first collection year whose schema this reader knows.
@@ -224,8 +212,41 @@ def _local(tag: Any) -> str:
     return tag if tag[0] != "{" else tag.rsplit("}", 1)[-1]  # type: ignore[no-any-return]
 
 
+#: Census groups whose every occurrence is read (the others: the first of each name).
+_REPEATED = frozenset(
+    {"CINdetails", "Section47", "Assessments", "ChildProtectionPlans", "Reviews", "CPPreviewDate"}
+)
+#: What an element found inside a group is: its local name, whether it is a group itself, and
+#: whether it repeats.
+_Kind = tuple[str, bool, bool]
+_KINDS_BY_NAMESPACE: dict[str, dict[str, dict[str, _Kind]]] = {}
+
+
+def _kinds_in(namespace: str) -> dict[str, dict[str, _Kind]]:
+    """For each group of ``_GROUPS``, what each element it may hold is, by its tag in
+    ``namespace`` (``{uri}Name``, or ``Name``): made once per namespace, so reading a child costs
+    one lookup per element."""
+    kinds = _KINDS_BY_NAMESPACE.get(namespace)
+    if kinds is None:
+        kinds = _KINDS_BY_NAMESPACE[namespace] = {
+            group: {namespace + name: (name, name in _GROUPS, name in _REPEATED) for name in names}
+            for group, names in _GROUPS.items()
+        }
+    return kinds
+
+
+#: A group as read: the first element of each name, and for repeated names
+#: (``_REPEATED``) every one of them with what each holds.
+_Held = dict[str, Any]
+
+
 class _ChildReader:
-    """Turns one ``<Child>`` element into a timeline, collecting every problem in it."""
+    """Turns one ``<Child>`` element into a timeline, collecting every problem in it.
+
+    The child is walked once, in document order (:meth:`held`): every element is checked against
+    the schemas there, and the groups are kept by name, so building the events needs no second
+    search of the tree.
+    """
 
     def __init__(
         self,
@@ -238,6 +259,7 @@ class _ChildReader:
         self.file = file
         self.reference_date = reference_date
         self.ns = namespace
+        self.kinds = _kinds_in(namespace)
         self.date_cache = date_cache
         self.order = order
         self.problems: list[Problem] = []
@@ -256,38 +278,35 @@ class _ChildReader:
             return None
         return found
 
-    def required(
-        self, element: Any, fields: dict[str, Any], name: str, path: str
-    ) -> tuple[Any, dt.date | None] | None:
+    def required(self, element: Any, held: _Held, name: str, path: str) -> tuple[Any, dt.date | None] | None:
         """The element ``name`` that ``element`` must hold, with its date; reported if absent."""
-        found = fields.get(name)
+        found = held.get(name)
         if found is None:
             self.report(element, f"{path}/{name}", f"a {path} group must have {name}")
             return None
         return found, self.date(found, f"{path}/{name}")
 
-    def fields(self, element: Any) -> dict[str, Any]:
-        """The element's children by local name, in one pass (the first of each name)."""
-        skip = len(self.ns)
-        found: dict[str, Any] = {}
+    def held(self, element: Any, group: str) -> _Held:
+        """What ``element`` (a ``group``) holds, by local name; every element the schemas do not
+        allow where it stands is reported (the child is then left out)."""
+        kinds = self.kinds[group]
+        found: _Held = {}
         for child in element:
-            tag = child.tag
-            if isinstance(tag, str):  # not a processing instruction
-                found.setdefault(tag[skip:], child)
+            kind = kinds.get(child.tag)
+            if kind is None:
+                tag = child.tag
+                if isinstance(tag, str):  # not a processing instruction
+                    name = tag[len(self.ns) :] if tag.startswith(self.ns) else tag
+                    self.report_unknown(child, group, name, _GROUPS[group])
+                continue
+            name, is_group, repeated = kind
+            if repeated:
+                found.setdefault(name, []).append((child, self.held(child, name) if is_group else None))
+            elif is_group:
+                self.held(child, name)  # checked; nothing in it becomes an event
+            elif name not in found:
+                found[name] = child
         return found
-
-    def unknown_elements(self, element: Any, group: str) -> None:
-        """Report every element inside ``element`` (a ``group``) that the schemas do not allow there."""
-        groups = _groups_in(self.ns)
-        allowed = groups[self.ns + group]
-        for child in element:
-            tag = child.tag
-            if tag in allowed:
-                if tag in groups:
-                    self.unknown_elements(child, tag[len(self.ns) :])
-            elif isinstance(tag, str):  # not a processing instruction
-                name = tag[len(self.ns) :] if tag.startswith(self.ns) else tag
-                self.report_unknown(child, group, name, _GROUPS[group])
 
     def report_unknown(self, element: Any, group: str, name: str, allowed: frozenset[str]) -> None:
         lowered = {a.lower(): a for a in allowed}
@@ -300,9 +319,6 @@ class _ChildReader:
             "the child is left out, since what the element holds would be missed",
         )
 
-    def each(self, element: Any, name: str) -> Any:
-        return element.iterfind(self.ns + name)
-
     def report(self, element: Any, field: str, message: str) -> None:
         who = f"child {self.child_id}: " if self.child_id else ""
         self.problems.append(
@@ -310,20 +326,26 @@ class _ChildReader:
         )
 
     def add(
-        self, event_id: str, event_type: str, day: dt.date | None, line: int | None, **attributes: str
+        self,
+        event_id: str,
+        event_type: str,
+        day: dt.date | None,
+        line: int | None,
+        attributes: dict[str, str] | None = None,
     ) -> None:
         if day is not None:
-            self.events.append(
-                Event(event_id, event_type, day, attributes, None, None, False, None, len(self.events), line)
+            events = self.events
+            events.append(
+                Event(event_id, event_type, day, attributes or {}, None, None, False, None, len(events), line)
             )
 
     def read(self, child: Any) -> Timeline:
         self.child_id = (child.findtext(f"{self.ns}ChildIdentifiers/{self.ns}LAchildID") or "").strip()
         if not self.child_id:
             self.report(child, "ChildIdentifiers/LAchildID", "the child has no LAchildID")
-        self.unknown_elements(child, "Child")
-        for number, episode in enumerate(self.each(child, "CINdetails"), start=1):
-            self.episode(episode, f"cin{number}")
+        held = self.held(child, "Child")
+        for number, (episode, episode_held) in enumerate(held.get("CINdetails", ()), start=1):
+            self.episode(episode, episode_held, f"cin{number}")
         if self.problems:
             raise TimelineError(self.problems)
         return Timeline(
@@ -336,17 +358,16 @@ class _ChildReader:
             order=self.order,
         )
 
-    def episode(self, episode: Any, key: str) -> None:
-        episode_fields = self.fields(episode)
-        required = self.required(episode, episode_fields, "CINreferralDate", "CINdetails")
+    def episode(self, episode: Any, held: _Held, key: str) -> None:
+        required = self.required(episode, held, "CINreferralDate", "CINdetails")
         if required is None:
             return
         referral, referral_day = required
         self.add(f"{key}.referral", "referral", referral_day, referral.sourceline)
-        nfa = episode_fields.get("ReferralNFA")
+        nfa = held.get("ReferralNFA")
         if nfa is not None and self.flag(nfa, "CINdetails/ReferralNFA"):
-            self.add(f"{key}.nfa", "referral_decision", referral_day, nfa.sourceline, response="nfa")
-        closure = episode_fields.get("CINclosureDate")
+            self.add(f"{key}.nfa", "referral_decision", referral_day, nfa.sourceline, {"response": "nfa"})
+        closure = held.get("CINclosureDate")
         if closure is not None:
             self.add(
                 f"{key}.closed",
@@ -355,52 +376,53 @@ class _ChildReader:
                 closure.sourceline,
             )
         icpc_days: set[dt.date] = set()
-        for number, group in enumerate(self.each(episode, "Section47"), start=1):
-            self.section47(group, f"{key}.s47-{number}", icpc_days)
-        episode_icpc = episode_fields.get("DateOfInitialCPC")
+        for number, (group, group_held) in enumerate(held.get("Section47", ()), start=1):
+            self.section47(group, group_held, f"{key}.s47-{number}", icpc_days)
+        episode_icpc = held.get("DateOfInitialCPC")
         if episode_icpc is not None:
             day = self.date(episode_icpc, "CINdetails/DateOfInitialCPC")
             if day is not None and day not in icpc_days:
                 self.add(f"{key}.icpc", "icpc", day, episode_icpc.sourceline)
-        for number, assessment in enumerate(self.each(episode, "Assessments"), start=1):
-            self.assessment(assessment, f"{key}.asm-{number}")
-        for number, plan in enumerate(self.each(episode, "ChildProtectionPlans"), start=1):
-            self.plan(plan, f"{key}.cpp-{number}")
+        for number, (_, assessment_held) in enumerate(held.get("Assessments", ()), start=1):
+            self.assessment(assessment_held, f"{key}.asm-{number}")
+        for number, (plan, plan_held) in enumerate(held.get("ChildProtectionPlans", ()), start=1):
+            self.plan(plan, plan_held, f"{key}.cpp-{number}")
 
     def flag(self, element: Any, field: str) -> bool:
-        value = parse_boolean((element.text or "").strip())
-        if value is None or (element.text or "").strip().lower() in ("yes", "no", "y", "n"):
-            self.report(
-                element, field, f"expected true, false, 1 or 0, got {quoted((element.text or '').strip())}"
-            )
+        text = (element.text or "").strip()
+        value = parse_boolean(text)
+        if value is None or text.lower() in ("yes", "no", "y", "n"):
+            self.report(element, field, f"expected true, false, 1 or 0, got {quoted(text)}")
             return False
         return value
 
-    def section47(self, group: Any, key: str, icpc_days: set[dt.date]) -> None:
-        group_fields = self.fields(group)
-        required = self.required(group, group_fields, "S47ActualStartDate", "Section47")
+    def section47(self, group: Any, held: _Held, key: str, icpc_days: set[dt.date]) -> None:
+        required = self.required(group, held, "S47ActualStartDate", "Section47")
         if required is None:
             return
         start, start_day = required
-        self.add(f"{key}.start", "strategy_discussion", start_day, start.sourceline, section47="true")
-        not_required = group_fields.get("ICPCnotRequired")
+        self.add(f"{key}.start", "strategy_discussion", start_day, start.sourceline, {"section47": "true"})
+        not_required = held.get("ICPCnotRequired")
         if not_required is not None and self.flag(not_required, "Section47/ICPCnotRequired"):
             self.add(
-                f"{key}.no-icpc", "section47_completed", start_day, not_required.sourceline, outcome="no_icpc"
+                f"{key}.no-icpc",
+                "section47_completed",
+                start_day,
+                not_required.sourceline,
+                {"outcome": "no_icpc"},
             )
-        icpc = group_fields.get("DateOfInitialCPC")
+        icpc = held.get("DateOfInitialCPC")
         if icpc is not None:
             day = self.date(icpc, "Section47/DateOfInitialCPC")
             if day is not None:
                 icpc_days.add(day)
             self.add(f"{key}.icpc", "icpc", day, icpc.sourceline)
-        target = group_fields.get("InitialCPCtarget")
+        target = held.get("InitialCPCtarget")
         if target is not None:
             self.date(target, "Section47/InitialCPCtarget")  # checked, not used: we compute our own
 
-    def assessment(self, assessment: Any, key: str) -> None:
-        assessment_fields = self.fields(assessment)
-        start = assessment_fields.get("AssessmentActualStartDate")
+    def assessment(self, held: _Held, key: str) -> None:
+        start = held.get("AssessmentActualStartDate")
         if start is not None:
             self.add(
                 f"{key}.start",
@@ -408,7 +430,7 @@ class _ChildReader:
                 self.date(start, "Assessments/AssessmentActualStartDate"),
                 start.sourceline,
             )
-        done = assessment_fields.get("AssessmentAuthorisationDate")
+        done = held.get("AssessmentAuthorisationDate")
         if done is not None:
             self.add(
                 f"{key}.done",
@@ -417,14 +439,13 @@ class _ChildReader:
                 done.sourceline,
             )
 
-    def plan(self, plan: Any, key: str) -> None:
-        plan_fields = self.fields(plan)
-        required = self.required(plan, plan_fields, "CPPstartDate", "ChildProtectionPlans")
+    def plan(self, plan: Any, held: _Held, key: str) -> None:
+        required = self.required(plan, held, "CPPstartDate", "ChildProtectionPlans")
         if required is None:
             return
         start, start_day = required
         self.add(f"{key}.start", "cp_plan_started", start_day, start.sourceline)
-        end = plan_fields.get("CPPendDate")
+        end = held.get("CPPendDate")
         end_day = self.date(end, "ChildProtectionPlans/CPPendDate") if end is not None else None
         if end is not None:
             self.add(f"{key}.end", "cp_plan_ended", end_day, end.sourceline)
@@ -435,8 +456,8 @@ class _ChildReader:
                     f"the plan ends ({end_day}) before it starts ({start_day})",
                 )
         number = 0
-        for reviews in self.each(plan, "Reviews"):
-            for review in self.each(reviews, "CPPreviewDate"):
+        for _, reviews_held in held.get("Reviews", ()):
+            for review, _ in reviews_held.get("CPPreviewDate", ()):
                 number += 1
                 day = self.date(review, "ChildProtectionPlans/Reviews/CPPreviewDate")
                 if day is not None and start_day is not None and day <= start_day:
@@ -446,7 +467,7 @@ class _ChildReader:
                         f"a review ({day}) on or before the plan's start ({start_day})",
                     )
                 outcome = "end" if day is not None and day == end_day else "continue"
-                self.add(f"{key}.review-{number}", "rcpc", day, review.sourceline, outcome=outcome)
+                self.add(f"{key}.review-{number}", "rcpc", day, review.sourceline, {"outcome": outcome})
 
 
 #: A shard of a census file: (this worker, number of workers, children per block). Worker k reads

@@ -40,7 +40,7 @@ from ..errors import RuleFileError, TimescalesError, problem
 from ..rules.model import AT_LEAST_BEFORE, Rule
 from ..timeline import Event
 from .durable_scheme import NEVER, Refused, RulePlan, compile_ruleset, constant_tests, plan_rule
-from .obligations import Obligation, due_date
+from .obligations import Obligation, due_date, next_interval, opened
 
 INSTALL_HINT = 'pip install "safeguarding-timescales[durable]"'
 #: Seconds one child's matching may take before the worker is taken to be hung.
@@ -550,15 +550,11 @@ class _Session:
         used: set[int] = set()  # the seqs of the consumed meeting events
         index = 0
         while index < len(events):
-            trigger = origin = events[index]
-            if id(trigger) in consumed or not rule.is_triggered_by(trigger):
+            origin = events[index]
+            ob = opened(rule, self.child, origin, consumed)
+            if ob is None:
                 index += 1
                 continue
-            version = rule.version_on(trigger.date)
-            if version is None:
-                index += 1
-                continue
-            ob = Obligation(rule, version, self.child, trigger, version.period)
             while True:
                 closing: _Closing = yield self._clock(plan, ob.trigger, used)
                 yield from self._extension(plan, ob, closing)
@@ -579,16 +575,10 @@ class _Session:
                 index = max(index, closing_index)
                 consumed.add(id(closer))
                 used.add(self.seq[id(closer)])
-                repeat = version.repeat
-                if repeat is None or repeat.stops(closer):
+                following = next_interval(ob, closer, origin, self.calendar)
+                if following is None:
                     break
-                next_version = rule.version_on(closer.date)
-                if next_version is None or next_version.repeat is None:
-                    break
-                version = next_version
-                occurrence = ob.occurrence + 1
-                period = next_version.repeat.interval(occurrence, origin.date, closer.date, self.calendar)
-                ob = Obligation(rule, version, self.child, closer, period, occurrence=occurrence)
+                ob = following
                 index = closing_index
             index += 1
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from ..calendar import WorkingCalendar
 from ..rules.model import AT_LEAST_BEFORE, EventPattern, Rule
 from ..timeline import Event
-from .obligations import Obligation, due_date, snapshot_obligation
+from .obligations import Obligation, due_date, next_interval, opened, snapshot_obligation
 
 
 class NativeEvaluator:
@@ -165,15 +165,11 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
     index = 0
     consumed: set[int] = set()
     while index < len(events):
-        trigger = origin = events[index]
-        if id(trigger) in consumed or not rule.is_triggered_by(trigger):
+        origin = events[index]
+        ob = opened(rule, child, origin, consumed)
+        if ob is None:
             index += 1
             continue
-        version = rule.version_on(trigger.date)
-        if version is None:
-            index += 1
-            continue
-        ob = Obligation(rule, version, child, trigger, version.period)
         while True:
             closed, closing_index = _close(ob, events, index, calendar, consumed)
             yield closed
@@ -188,17 +184,11 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
             # A same-day answer may sit before its trigger: never scan backwards.
             index = max(index, closing_index)
             consumed.add(id(closed.met_by))
-            repeat = version.repeat
-            if repeat is None or repeat.stops(closed.met_by):
-                break
             # The meeting event opens the next interval, under the version in force on its date.
-            next_version = rule.version_on(closed.met_by.date)
-            if next_version is None or next_version.repeat is None:
+            following = next_interval(closed, closed.met_by, origin, calendar)
+            if following is None:
                 break
-            version = next_version
-            occurrence = closed.occurrence + 1
-            period = next_version.repeat.interval(occurrence, origin.date, closed.met_by.date, calendar)
-            ob = Obligation(rule, version, child, closed.met_by, period, occurrence=occurrence)
+            ob = following
             index = closing_index
         index += 1
 

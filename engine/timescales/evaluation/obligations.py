@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar, calendar_days_between, human_date, in_calendar
 from ..errors import CalendarError, problem
-from ..findings import EventRef, Finding, Lateness, Status
+from ..findings import Finding, Lateness, Status, event_ref, new_finding
 from ..rules.model import AT_LEAST_BEFORE, Rule, RuleVersion
 from ..rules.periods import Period, Reading, Unit
 from ..timeline import Event
@@ -65,6 +65,36 @@ def snapshot_obligation(rule: Rule, child: str, events: Sequence[Event]) -> Obli
         return None
     cancelled = next((e for e in later if any(c.matches(e) for c in rule.cancelled_by)), None)
     return Obligation(rule, version, child, trigger, version.period, cancelled_by=cancelled)
+
+
+def opened(rule: Rule, child: str, trigger: Event, consumed: set[int]) -> Obligation | None:
+    """The obligation ``trigger`` opens, under the rule version in force on its date; None when it
+    is not a trigger of ``rule``, the rule was not in force then, or the event already met an
+    earlier interval (``consumed``, by ``id``). The first step of every backend's chained walk."""
+    if id(trigger) in consumed or not rule.is_triggered_by(trigger):
+        return None
+    version = rule.version_on(trigger.date)
+    if version is None:
+        return None
+    return Obligation(rule, version, child, trigger, version.period)
+
+
+def next_interval(
+    closed: Obligation, met_by: Event, origin: Event, calendar: WorkingCalendar
+) -> Obligation | None:
+    """The next interval of a repeating rule once ``closed`` is met by ``met_by``: opened by that
+    event, under the version in force on its date, its length counted from ``origin`` (the first
+    trigger); None when the rule does not repeat or ``met_by`` ends the cycle. The closing step of
+    every backend's chained walk."""
+    repeat = closed.version.repeat
+    if repeat is None or repeat.stops(met_by):
+        return None
+    version = closed.rule.version_on(met_by.date)
+    if version is None or version.repeat is None:
+        return None
+    occurrence = closed.occurrence + 1
+    period = version.repeat.interval(occurrence, origin.date, met_by.date, calendar)
+    return Obligation(closed.rule, version, closed.child, met_by, period, occurrence=occurrence)
 
 
 def due_date(
@@ -141,6 +171,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _lateness(late_by: Lateness) -> str:
+    """``3 working days (5 calendar days)``."""
+    calendar_days = _plural(late_by.calendar_days, "calendar day")
+    return f"{_plural(late_by.working_days, 'working day')} ({calendar_days})"
+
+
 class Judge:
     """Turns obligations into findings for one case (its calendar, vocabulary and as-of date)."""
 
@@ -164,6 +200,10 @@ class Judge:
     def label(self, event_type: str) -> str:
         known = self.vocabulary.types.get(event_type)
         return known.label if known else event_type.replace("_", " ")
+
+    def dated(self, event: Event) -> str:
+        """``the child protection plan ended Fri 1 Mar 2024``: an event by its kind and date."""
+        return f"the {self.label(event.type)} {human_date(event.date)}"
 
     def finding(self, ob: Obligation) -> Finding:
         rule, version = ob.rule, ob.version
@@ -250,17 +290,17 @@ class Judge:
             )
 
         trigger = ob.trigger
-        # Positional, in field order: this runs once per deadline of every case.
-        return Finding(
+        # In one step (new_finding): this runs once per deadline of every case.
+        return new_finding(
             self.case,
             ob.child,
             rule.id,
             rule.title,
             status,
-            EventRef(trigger.id, trigger.type, trigger.date, trigger.line),
+            event_ref(trigger.id, trigger.type, trigger.date, trigger.line),
             rule.expects.type,
             due,
-            EventRef(met_by.id, met_by.type, met_by.date) if met_by is not None else None,
+            event_ref(met_by.id, met_by.type, met_by.date) if met_by is not None else None,
             late_by,
             bool(uncertain),
             version.source.ref,
@@ -377,18 +417,6 @@ class Judge:
                 )
         return found
 
-    def _explain_snapshot(
-        self,
-        calendar: WorkingCalendar,
-        ob: Obligation,
-        period: Period,
-        unit: Unit,
-        due: dt.date,
-        status: Status,
-        late_by: Lateness | None,
-    ) -> str:
-        return _snapshot_text(self, calendar, ob, period, unit, due, status, late_by)
-
     def _outside_calendar(self, ob: Obligation, due: dt.date) -> None:
         """A deadline the calendar cannot count to (a 30-month period from a trigger in 2099) is
         refused for the case, at the trigger's line, rather than reported as if it were real."""
@@ -427,7 +455,7 @@ class Judge:
         parts: list[str] = []
         trigger_label = self.label(trigger.type)
         if ob.rule.snapshot:
-            return self._explain_snapshot(calendar, ob, period, unit, due, status, late_by)
+            return _snapshot_text(self, calendar, ob, period, unit, due, status, late_by)
         if before:
             counted = (
                 f"with {period.describe(unit, clear=True)} clear between, the last day is"
@@ -480,11 +508,7 @@ class Judge:
             text += f" {expected_cap}: {human_date(ob.met_by.date)}, on time."
         elif status is Status.LATE:
             assert ob.met_by is not None and late_by is not None
-            text += (
-                f" {expected_cap}: {human_date(ob.met_by.date)}, "
-                f"{_plural(late_by.working_days, 'working day')} "
-                f"({_plural(late_by.calendar_days, 'calendar day')}) late."
-            )
+            text += f" {expected_cap}: {human_date(ob.met_by.date)}, {_lateness(late_by)} late."
         elif status is Status.MISSING:
             assert late_by is not None
             text += (
@@ -492,18 +516,12 @@ class Judge:
                 f"{_plural(late_by.working_days, 'working day')} overdue."
             )
             if ob.cancelled_by is not None:
-                text += (
-                    f" The need ended with the {self.label(ob.cancelled_by.type)} "
-                    f"{human_date(ob.cancelled_by.date)}, after the due date."
-                )
+                text += f" The need ended with {self.dated(ob.cancelled_by)}, after the due date."
         elif status is Status.PENDING:
             text += f" No {expected} yet at {human_date(self.as_of)}; it is not yet due."
         else:
             assert ob.cancelled_by is not None
-            text += (
-                f" The need ended with the {self.label(ob.cancelled_by.type)} "
-                f"{human_date(ob.cancelled_by.date)}, before the due date."
-            )
+            text += f" The need ended with {self.dated(ob.cancelled_by)}, before the due date."
         if len(statuses) > 1:
             other = [f"as {r.describe()} the deadline is {human_date(d)} ({s.value})" for r, d, s in statuses]
             said = f"at least {period.describe()} before" if before else period.describe()
@@ -540,17 +558,13 @@ def _snapshot_text(
         assert late_by is not None
         text += (
             f" At the list date, {human_date(judge.as_of)}, no later {expected} is recorded: "
-            f"overdue by {_plural(late_by.working_days, 'working day')} "
-            f"({_plural(late_by.calendar_days, 'calendar day')})."
+            f"overdue by {_lateness(late_by)}."
         )
     elif status is Status.PENDING:
         text += f" At the list date, {human_date(judge.as_of)}, the next {expected} is not yet due."
     else:
         assert ob.cancelled_by is not None
-        text += (
-            f" The list records the {judge.label(ob.cancelled_by.type)} "
-            f"{human_date(ob.cancelled_by.date)}, before the next was due."
-        )
+        text += f" The list records {judge.dated(ob.cancelled_by)}, before the next was due."
     return text + " (The list holds only the latest date, so earlier ones are not judged.)"
 
 
