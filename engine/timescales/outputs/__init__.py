@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO, cast
 
@@ -163,6 +164,10 @@ CSV_COLUMNS = (
 FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
+#: The characters printable() escapes, less the newline that ends each CSV row.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def neutralise(text: str) -> str:
     """Text a spreadsheet will not run: a leading `'` before `=`, `+`, `-`, `@`, tab or CR."""
     return "'" + text if text and text[0] in FORMULA_STARTS else text
@@ -233,7 +238,18 @@ class CsvWriter(_StreamWriter):
                     for v in finding_values(finding)
                 ]
             )
-        return buffer.getvalue()
+        text = buffer.getvalue()
+        if text.count("\n") != len(report.findings) or _CONTROL.search(text):
+            # A control character from a case file (ESC sequences for a terminal that shows the
+            # file, a newline that makes a forged row for line-based tools): shown escaped.
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            for finding in report.findings:
+                writer.writerow(
+                    [neutralise(printable(v)) if v.__class__ is str else v for v in finding_values(finding)]
+                )
+            text = buffer.getvalue()
+        return text
 
     def emit(self, rendered: str) -> None:
         self.out.write(rendered)

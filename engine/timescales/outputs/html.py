@@ -22,9 +22,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as _html_escape
 
 from ..calendar import human_date
+from ..errors import printable
 from ..findings import CaseReport, EventRef, Finding, Status
 from ..measures import LOOKED_AFTER_ROWS, measures_lines, percentiles_text
 from . import RunTotals, _StreamWriter, headline
@@ -50,6 +52,19 @@ _WIDTH = 960
 _LABEL = 260  # the left column with each rule's name
 _LANE = 26
 _AXIS = 34
+
+
+def escape(text: str) -> Markup:
+    """Text from a case file in the page: HTML-escaped, with control characters and bidirectional
+    overrides shown escaped (`\\x1b`, `\\u202e`): they would otherwise reorder what the reader
+    sees (an id that displays reversed) or be invisible."""
+    return _html_escape(printable(text))
+
+
+def _visible(value: Any) -> Any:
+    """Every ``{{ value }}`` of the templates: plain text as :func:`printable` shows it (markup the
+    writer made itself is left as it is)."""
+    return printable(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def _x(day: dt.date, first: dt.date, span: int) -> float:
@@ -152,16 +167,16 @@ def compact_rows(report: CaseReport) -> list[list[Any]]:
     """A case's breaches as short rows for the large-run page (see LARGE_RUN)."""
     return [
         [
-            f.case,
-            _who(f),
+            printable(f.case),
+            printable(_who(f)),
             f.rule,
             f.status.value,
             f.due.isoformat(),
             f.met_by.date.isoformat() if f.met_by else "",
             f.late_by.working_days if f.late_by else "",
             1 if f.uncertain else 0,
-            f.attributes.get("team", ""),
-            f.attributes.get("worker", ""),
+            printable(f.attributes.get("team", "")),
+            printable(f.attributes.get("worker", "")),
         ]
         for f in report.findings
         if f.is_breach
@@ -179,6 +194,7 @@ class HtmlWriter(_StreamWriter):
             autoescape=select_autoescape(default=True, default_for_string=True),
             trim_blocks=True,
             lstrip_blocks=True,
+            finalize=_visible,
         )
         self.env.globals.update(
             status_words=STATUS_WORDS,
