@@ -9,7 +9,10 @@ The shapes (each a single case, checked with the national rules and Liverpool's 
 * ``panels-one-day``: N complaint panels on one day, each with its report (a linked rule);
 * ``complaints-one-day``: N stage 1 complaints received on one day and N responses the next day
   (a rule without a link: one open obligation at a time);
-* ``visits``: N visits on consecutive days (a repeating rule).
+* ``visits``: N visits on consecutive days (a repeating rule);
+* ``reviews-one-day``: an initial conference and N review conferences all on the next day (a
+  repeating rule without a link: each review meets the last interval and opens the next, and every
+  one of them is answered from the first event of its day).
 
 Matching must be linear in the events of a case: the ratio of the time per event between the
 largest and the smallest size should stay near 1 (a quadratic matcher makes it grow with N).
@@ -63,11 +66,18 @@ def visits(n: int) -> list[Event]:
     return [Event(f"v{i}", "visit", _day(i), {}, position=i) for i in range(n)]
 
 
+def reviews_one_day(n: int) -> list[Event]:
+    events = [Event("icpc", "icpc", START, {"outcome": "plan"}, position=0)]
+    day = START + dt.timedelta(days=1)
+    return events + [Event(f"r{i:06d}", "rcpc", day, {}, position=i + 1) for i in range(n)]
+
+
 SHAPES: dict[str, Callable[[int], list[Event]]] = {
     "icpc-no-reports": icpc_no_reports,
     "panels-one-day": panels_one_day,
     "complaints-one-day": complaints_one_day,
     "visits": visits,
+    "reviews-one-day": reviews_one_day,
 }
 
 

@@ -62,6 +62,7 @@ def _weekday_bank_holidays(subdivision: str, year: int) -> dict[int, str]:
     bank = holidays.country_holidays("GB", subdiv=subdivision, years=year)
     return {day.toordinal(): str(name) for day, name in bank.items() if day.weekday() < 5}
 
+
 #: The first year the ``holidays`` package models UK bank holidays (Bank Holidays Act 1871).
 FIRST_YEAR = 1872
 #: Beyond this the calendar would be a guess about holidays not yet announced.

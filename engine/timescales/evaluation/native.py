@@ -160,18 +160,56 @@ class _LinkIndex:
         return _closed(ob, met_by, cancelled_by, extended_by, late_extension)
 
 
+class _Used:
+    """The events a chain of obligations has used up (its meeting events), by position.
+
+    Each obligation is answered from the first event of its trigger's day, so a day with
+    thousands of reviews would have every obligation walk back over the day and past the events
+    already used. Here the first position of each day is kept, and the next unused position is
+    found through a union-find over positions (path halving): near-constant time, so a chain is
+    linear in the events of the case.
+    """
+
+    def __init__(self, events: list[Event]) -> None:
+        self.next = list(range(len(events) + 1))
+        self.day_start: list[int] = []
+        first = 0
+        for position, event in enumerate(events):
+            if position and event.date != events[position - 1].date:
+                first = position
+            self.day_start.append(first)
+
+    def free(self, position: int) -> int:
+        """The first position at or after ``position`` not used (``len(events)``: none)."""
+        following = self.next
+        while following[position] != position:
+            following[position] = following[following[position]]
+            position = following[position]
+        return position
+
+    def use(self, position: int) -> None:
+        self.next[position] = position + 1
+
+    def is_used(self, position: int) -> bool:
+        return self.next[position] != position
+
+
+_NONE_USED: set[int] = set()
+
+
 def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalendar) -> Iterator[Obligation]:
     """Rules without a link: one open obligation at a time, repeats chained from the last meeting."""
     index = 0
-    consumed: set[int] = set()
+    used = _Used(events)
     while index < len(events):
         origin = events[index]
-        ob = opened(rule, child, origin, consumed)
+        # Used events are tracked by position here (see _Used), so `opened` is given no others.
+        ob = None if used.is_used(index) else opened(rule, child, origin, _NONE_USED)
         if ob is None:
             index += 1
             continue
         while True:
-            closed, closing_index = _close(ob, events, index, calendar, consumed)
+            closed, closing_index = _close(ob, events, index, calendar, used)
             yield closed
             if closed.met_by is None and closed.cancelled_by is None:
                 return  # still open at the end: no later trigger starts a new clock
@@ -183,7 +221,7 @@ def _chained(rule: Rule, child: str, events: list[Event], calendar: WorkingCalen
                 break
             # A same-day answer may sit before its trigger: never scan backwards.
             index = max(index, closing_index)
-            consumed.add(id(closed.met_by))
+            used.use(closing_index)
             # The meeting event opens the next interval, under the version in force on its date.
             following = next_interval(closed, closed.met_by, origin, calendar)
             if following is None:
@@ -198,7 +236,7 @@ def _close(
     events: list[Event],
     trigger_index: int,
     calendar: WorkingCalendar,
-    consumed: set[int] | None = None,
+    used: _Used | None = None,
 ) -> tuple[Obligation, int]:
     """Find what closes ``ob``: the first event from the trigger's day on that meets or cancels it.
 
@@ -208,38 +246,37 @@ def _close(
     extension = version.extension if ob.occurrence == 1 else None
     # Only an extension needs the first due date while matching (was it notified in time?).
     first_due = due_date(ob.period, version, trigger.date, calendar) if extension is not None else None
-    start = trigger_index
-    while start > 0 and events[start - 1].date == trigger.date:
-        start -= 1  # a same-day event sorted before the trigger may still answer it
-
-    taken = consumed if consumed is not None else set()
-
+    if used is None:
+        used = _Used(events)
+    # A same-day event sorted before the trigger may still answer it.
+    start = used.day_start[trigger_index]
     extended_by = late_extension = None
     # Later triggers while open, for a rule where one may begin a separate process (judged there).
     later: list[Event] | None = [] if rule.later_trigger_may_restart and ob.occurrence == 1 else None
     ob.later_triggers = later
-    for position in range(start, len(events)):
+    end = len(events)
+    position = start - 1
+    while (position := used.free(position + 1)) < end:
         event = events[position]
-        if event is trigger or id(event) in taken:
+        if event is trigger:
             continue
         if rule.expects.matches(event, trigger):
             closed_by: tuple[Event | None, Event | None] = (event, None)
         elif any(c.matches(event) for c in rule.cancelled_by):
             # On the day the need ends, a meeting event that same day still meets it.
-            same_day = next(
-                (
-                    (later, position + offset + 1)
-                    for offset, later in enumerate(events[position + 1 :])
-                    if later.date == event.date
-                    and later is not trigger
-                    and id(later) not in taken
-                    and rule.expects.matches(later, trigger)
-                ),
-                None,
-            )
-            if same_day is not None:
-                closed_by = (same_day[0], None)
-                position = same_day[1]
+            same_day = position + 1
+            while same_day < end and events[same_day].date == event.date:
+                answer = events[same_day]
+                if (
+                    answer is not trigger
+                    and not used.is_used(same_day)
+                    and rule.expects.matches(answer, trigger)
+                ):
+                    break
+                same_day += 1
+            if same_day < end and events[same_day].date == event.date:
+                closed_by = (events[same_day], None)
+                position = same_day
             else:
                 closed_by = (None, event)
         else:
