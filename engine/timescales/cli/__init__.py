@@ -6,36 +6,46 @@ Exit codes: 0 clean (no breach, lint/test clean); 1 breaches found (or lint/test
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 
 import click
 
 from ..errors import TimescalesError
-from .check import check
 from .common import fail
-from .diff import diff
 from .faults import WRITE_ERRORS, Interrupted, cannot_write, interrupted, stop_on_signals
-from .lint import lint
-from .new_pack import new_pack
-from .rules import rules
-from .test import test_command
-from .vocabulary import vocabulary
+
+#: Each subcommand: its module and the command in it. A module is imported only when its command
+#: runs (or when --help lists them), so `timescales check` does not load the linter, the rule-test
+#: runner or the diff report: a small case spends more time importing than checking.
+SUBCOMMANDS = {
+    "check": ("check", "check"),
+    "diff": ("diff", "diff"),
+    "lint": ("lint", "lint"),
+    "new-pack": ("new_pack", "new_pack"),
+    "rules": ("rules", "rules"),
+    "test": ("test", "test_command"),
+    "vocabulary": ("vocabulary", "vocabulary"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Subcommands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = SUBCOMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        command: click.Command = getattr(importlib.import_module(f".{where[0]}", __name__), where[1])
+        return command
+
+
+@click.group(cls=_Subcommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="safeguarding-timescales")
 def cli() -> None:
     """Check children's social care case timelines against statutory and local timescales."""
-
-
-cli.add_command(check)
-cli.add_command(rules)
-cli.add_command(lint)
-cli.add_command(test_command)
-cli.add_command(vocabulary)
-cli.add_command(new_pack)
-cli.add_command(diff)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
